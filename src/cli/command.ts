@@ -30,8 +30,12 @@ export function defineCommand<Schema extends z.ZodType>(command: Command<Schema>
 export function parseCommandOptions(command: Command, argv: string[]): unknown {
   let values: Record<string, unknown>;
   try {
-    values = parseArgs({ args: argv, options: command.options, strict: true, allowPositionals: false })
-      .values as Record<string, unknown>;
+    values = parseArgs({
+      args: argv,
+      options: command.options,
+      strict: true,
+      allowPositionals: false,
+    }).values as Record<string, unknown>;
   } catch (error) {
     throw new UsageError(`${command.name}: ${(error as Error).message}`);
   }

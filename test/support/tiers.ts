@@ -38,7 +38,8 @@ function bmv2Tier(): TierAvailability {
   if (commandExists('simple_switch_grpc')) {
     return { available: true, reason: 'simple_switch_grpc on PATH' };
   }
-  if (dockerAnswers()) return { available: true, reason: 'a Docker engine answers (testcontainers)' };
+  if (dockerAnswers())
+    return { available: true, reason: 'a Docker engine answers (testcontainers)' };
   return {
     available: false,
     reason: 'bmv2 tier needs simple_switch_grpc on PATH or a Docker engine, neither is here',
@@ -54,11 +55,7 @@ export const tiers = {
  * `describe` for a tier: runs the block when the tier is available, otherwise reports
  * every test in it as skipped with the reason in the block's title.
  */
-export function describeTier(
-  tier: keyof typeof tiers,
-  name: string,
-  body: () => void,
-): void {
+export function describeTier(tier: keyof typeof tiers, name: string, body: () => void): void {
   const { available, reason } = tiers[tier];
   if (available) describe(name, body);
   else describe.skip(`${name} [skipped: ${reason}]`, body);

@@ -1,0 +1,47 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const bin = fileURLToPath(new URL('../../bin/talaria.js', import.meta.url));
+
+async function talaria(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)('node', [bin, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('talaria CLI', () => {
+  it('lists every subcommand in --help', async () => {
+    const { code, stdout } = await talaria('--help');
+    expect(code).toBe(0);
+    for (const name of ['demo', 'run', 'switch', 'agent', 'status']) {
+      expect(stdout).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
+    }
+  });
+
+  it('refuses an unknown option with one line that names it', async () => {
+    const { code, stderr } = await talaria('--bogus');
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain("'--bogus'");
+  });
+
+  it('refuses an unknown command', async () => {
+    const { code, stderr } = await talaria('frobnicate');
+    expect(code).toBe(2);
+    expect(stderr).toContain("unknown command 'frobnicate'");
+  });
+
+  it('refuses an unknown option of a subcommand, naming the subcommand', async () => {
+    const { code, stderr } = await talaria('status', '--no-such-flag');
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^talaria: status: .*--no-such-flag/);
+  });
+});
