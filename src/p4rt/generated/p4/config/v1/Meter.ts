@@ -1,0 +1,20 @@
+// Original file: proto/p4/config/v1/p4info.proto
+
+import type { Preamble as _p4_config_v1_Preamble, Preamble__Output as _p4_config_v1_Preamble__Output } from '../../../p4/config/v1/Preamble.ts';
+import type { MeterSpec as _p4_config_v1_MeterSpec, MeterSpec__Output as _p4_config_v1_MeterSpec__Output } from '../../../p4/config/v1/MeterSpec.ts';
+import type { P4NamedType as _p4_config_v1_P4NamedType, P4NamedType__Output as _p4_config_v1_P4NamedType__Output } from '../../../p4/config/v1/P4NamedType.ts';
+import type { Long } from '@grpc/proto-loader';
+
+export interface Meter {
+  'preamble'?: (_p4_config_v1_Preamble | null);
+  'spec'?: (_p4_config_v1_MeterSpec | null);
+  'size'?: (number | string | Long);
+  'indexTypeName'?: (_p4_config_v1_P4NamedType | null);
+}
+
+export interface Meter__Output {
+  'preamble'?: (_p4_config_v1_Preamble__Output);
+  'spec'?: (_p4_config_v1_MeterSpec__Output);
+  'size'?: (string);
+  'indexTypeName'?: (_p4_config_v1_P4NamedType__Output);
+}
