@@ -1,0 +1,76 @@
+import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { encodeMessage, packAny } from '../../p4rt/schema.ts';
+import { isDataplaneError } from '../dataplane/dataplane-error.ts';
+
+/** A gRPC status code by name, e.g. 'INVALID_ARGUMENT'. */
+export type StatusCodeName = keyof typeof GrpcStatus;
+
+/**
+ * An error the P4Runtime server answers with: the canonical code the spec prescribes and
+ * a message naming what is wrong. Thrown by validation and translation code and turned
+ * into a gRPC status (whole-RPC errors) or a p4.v1.Error (one update of a batch).
+ */
+export class P4RuntimeError extends Error {
+  override readonly name = 'P4RuntimeError';
+
+  constructor(
+    readonly code: StatusCodeName,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Shorthands for the codes the validation code throws most. */
+export const invalidArgument = (message: string): P4RuntimeError =>
+  new P4RuntimeError('INVALID_ARGUMENT', message);
+export const notFound = (message: string): P4RuntimeError =>
+  new P4RuntimeError('NOT_FOUND', message);
+export const outOfRange = (message: string): P4RuntimeError =>
+  new P4RuntimeError('OUT_OF_RANGE', message);
+export const unimplemented = (message: string): P4RuntimeError =>
+  new P4RuntimeError('UNIMPLEMENTED', message);
+
+/**
+ * The P4RuntimeError for anything thrown while serving a request: P4RuntimeErrors and the
+ * data plane's errors keep their code; anything else is a bug here and becomes INTERNAL.
+ */
+export function toP4RuntimeError(error: unknown): P4RuntimeError {
+  if (error instanceof P4RuntimeError) return error;
+  if (isDataplaneError(error)) return new P4RuntimeError(error.code, error.message);
+  const message = error instanceof Error ? error.message : String(error);
+  return new P4RuntimeError('INTERNAL', `internal error: ${message}`);
+}
+
+/** The gRPC error for a failure found before any update or entity was tried: no details. */
+export function rpcError(error: unknown): Partial<ServiceError> {
+  const { code, message } = toP4RuntimeError(error);
+  return { code: GrpcStatus[code], details: message };
+}
+
+/** The outcome of one update (or read request) of a batch: undefined when it succeeded. */
+export type BatchOutcome = P4RuntimeError | undefined;
+
+/**
+ * The gRPC error for a batch in which some element failed: status UNKNOWN, and in the
+ * `grpc-status-details-bin` trailer a google.rpc.Status whose details hold one p4.v1.Error
+ * per element, in request order, OK (and nothing else) for those that succeeded.
+ */
+export function batchError(outcomes: readonly BatchOutcome[], what: string): Partial<ServiceError> {
+  const failed = outcomes.filter((o) => o !== undefined).length;
+  const message = `${failed} of ${outcomes.length} ${what} failed`;
+  const details = outcomes.map((outcome) =>
+    packAny(
+      'p4.v1.Error',
+      outcome === undefined
+        ? { canonicalCode: GrpcStatus.OK }
+        : { canonicalCode: GrpcStatus[outcome.code], message: outcome.message },
+    ),
+  );
+  const metadata = new Metadata();
+  metadata.set(
+    'grpc-status-details-bin',
+    encodeMessage('google.rpc.Status', { code: GrpcStatus.UNKNOWN, message, details }),
+  );
+  return { code: GrpcStatus.UNKNOWN, details: message, metadata };
+}
