@@ -98,7 +98,7 @@ export function messageType(fullName: string): protobuf.Type {
  * The field's name as written in the .proto file (snake_case), which protobuf text format
  * uses; the reflection root only knows the camelCase name.
  */
-export function protoFieldName(field: protobuf.Field): string {
+export function protoFieldName(field: protobuf.FieldBase): string {
   const parent = field.parent;
   if (!(parent instanceof protobuf.Type)) {
     throw new Error(`field "${field.name}" does not belong to a message type`);
