@@ -1,0 +1,36 @@
+/*
+ * Table and extern sizes shared by the v1model and TNA programs. Each can be overridden
+ * with -D at build time (a profile), like the rest of the defaults.
+ */
+#ifndef TALARIA_SIZE_P4
+#define TALARIA_SIZE_P4
+
+#ifndef L3_FORWARD_SIZE
+#define L3_FORWARD_SIZE 1024
+#endif
+
+// Service frontends: (VIP, protocol, port) triples.
+#ifndef FRONTENDS_SIZE
+#define FRONTENDS_SIZE 4096
+#endif
+
+// Backends over all Services: (service_id, slot) pairs.
+#ifndef BACKENDS_SIZE
+#define BACKENDS_SIZE 65536
+#endif
+
+// Members of each action selector (one member per backend slot) and the largest group.
+#ifndef SELECTOR_MEMBERS_SIZE
+#define SELECTOR_MEMBERS_SIZE 65536
+#endif
+#ifndef SELECTOR_MAX_GROUP_SIZE
+#define SELECTOR_MAX_GROUP_SIZE 256
+#endif
+
+// Width of the selector hash; BMv2 uses its crc16 output as is.
+#define SELECTOR_HASH_WIDTH 16
+
+// drop_counter indices 0..12 are used (define.p4); keep room for new reasons.
+#define DROP_COUNTER_SIZE 32
+
+#endif  // TALARIA_SIZE_P4

@@ -1,0 +1,335 @@
+/*
+ * TalariaIngress for TNA (Tofino): the same tables, actions, names and control flow as
+ * the v1model program (p4/v1model/ingress.p4, docs/p4-pipeline.md), with Tofino's
+ * externs. Keep the two in step: a change to one is a change to both.
+ */
+#ifndef TALARIA_TNA_INGRESS_P4
+#define TALARIA_TNA_INGRESS_P4
+
+#include "../include/size.p4"
+#include "../include/header.p4"
+#include "../include/control/validate.p4"
+
+control TalariaIngress(inout headers_t hdr,
+                       inout local_metadata_t meta,
+                       in ingress_intrinsic_metadata_t ig_intr_md,
+                       in ingress_intrinsic_metadata_from_parser_t ig_prsr_md,
+                       inout ingress_intrinsic_metadata_for_deparser_t ig_dprsr_md,
+                       inout ingress_intrinsic_metadata_for_tm_t ig_tm_md) {
+    PacketValidator() validator;
+
+    action mark_drop(drop_reason_t reason) {
+        meta.drop = true;
+        meta.drop_reason = reason;
+    }
+
+    // --- tag_key: the secret of the tag, set by the controller (MODIFY of the default).
+    action set_tag_key(tag_t key) {
+        meta.tag_key = key;
+    }
+
+    table tag_key {
+        actions = { @defaultonly set_tag_key; }
+        default_action = set_tag_key(0);
+        size = 1;
+    }
+
+    // --- frontends: (VIP, protocol, port) -> Service. A miss is ordinary routed traffic.
+    DirectCounter<bit<64>>(CounterType_t.PACKETS_AND_BYTES) frontend_counter;
+
+    action set_service(service_id_t service_id) {
+        frontend_counter.count();
+        meta.is_frontend = true;
+        meta.service_id = service_id;
+    }
+
+    table frontends {
+        key = {
+            hdr.ipv4.dst_addr: exact @name("vip_addr");
+            hdr.ipv4.protocol: exact @name("protocol");
+            meta.l4_dst_port: exact @name("vip_port");
+        }
+        actions = {
+            set_service;
+            @defaultonly NoAction;
+        }
+        const default_action = NoAction();
+        counters = frontend_counter;
+        size = FRONTENDS_SIZE;
+    }
+
+    // --- backend_select / affinity_select: a new connection's backend slot. A miss
+    // leaves slot_picked false and the packet is dropped as NO_BACKEND.
+    Hash<bit<SELECTOR_HASH_WIDTH>>(HashAlgorithm_t.CRC16) backend_selector_hash;
+    ActionProfile(SELECTOR_MEMBERS_SIZE) backend_members;
+    ActionSelector(backend_members, backend_selector_hash, SelectorMode_t.FAIR,
+                   SELECTOR_MAX_GROUP_SIZE, FRONTENDS_SIZE) backend_selector;
+
+    // sessionAffinity ClientIP: the hash covers the client address only.
+    Hash<bit<SELECTOR_HASH_WIDTH>>(HashAlgorithm_t.CRC16) affinity_selector_hash;
+    ActionProfile(SELECTOR_MEMBERS_SIZE) affinity_members;
+    ActionSelector(affinity_members, affinity_selector_hash, SelectorMode_t.FAIR,
+                   SELECTOR_MAX_GROUP_SIZE, FRONTENDS_SIZE) affinity_selector;
+
+    action pick_slot(slot_t slot) {
+        meta.slot = slot;
+        meta.slot_picked = true;
+    }
+
+    table backend_select {
+        key = {
+            meta.service_id: exact @name("service_id");
+            hdr.ipv4.src_addr: selector @name("client_addr");
+            hdr.ipv4.dst_addr: selector @name("vip_addr");
+            hdr.ipv4.protocol: selector @name("protocol");
+            meta.l4_src_port: selector @name("client_port");
+            meta.l4_dst_port: selector @name("vip_port");
+        }
+        actions = { pick_slot; }
+        implementation = backend_selector;
+        size = FRONTENDS_SIZE;
+    }
+
+    table affinity_select {
+        key = {
+            meta.service_id: exact @name("service_id");
+            hdr.ipv4.src_addr: selector @name("client_addr");
+        }
+        actions = { pick_slot; }
+        implementation = affinity_selector;
+        size = FRONTENDS_SIZE;
+    }
+
+    // --- backends: (service, slot) -> backend address and port.
+    DirectCounter<bit<64>>(CounterType_t.PACKETS_AND_BYTES) backend_counter;
+
+    action set_backend(ipv4_addr_t addr, l4_port_t port) {
+        backend_counter.count();
+        hdr.ipv4.dst_addr = addr;
+        meta.l4_dst_port = port;
+        meta.l4_rewritten = true;
+    }
+
+    action drop_unknown_slot() {
+        backend_counter.count();
+        mark_drop(DROP_REASON_UNKNOWN_SLOT);
+    }
+
+    table backends {
+        key = {
+            meta.service_id: exact @name("service_id");
+            meta.slot: exact @name("slot");
+        }
+        actions = {
+            set_backend;
+            @defaultonly drop_unknown_slot;
+        }
+        const default_action = drop_unknown_slot();
+        counters = backend_counter;
+        size = BACKENDS_SIZE;
+    }
+
+    // --- reply_frontends: service_id -> the frontend a reply's source is rewritten to.
+    action set_reply_source(ipv4_addr_t vip_addr, l4_port_t vip_port, bit<8> protocol) {
+        meta.reply_vip_addr = vip_addr;
+        meta.reply_vip_port = vip_port;
+        meta.reply_protocol = protocol;
+    }
+
+    action drop_unknown_service() {
+        mark_drop(DROP_REASON_UNKNOWN_SERVICE);
+    }
+
+    table reply_frontends {
+        key = {
+            hdr.talaria.service_id: exact @name("service_id");
+        }
+        actions = {
+            set_reply_source;
+            @defaultonly drop_unknown_service;
+        }
+        const default_action = drop_unknown_service();
+        size = FRONTENDS_SIZE;
+    }
+
+    // --- l3_forward: destination prefix -> port and MACs. Hosts behind the port run
+    // the agent and keep the Talaria header; anything else never sees it.
+    action forward_to_host(PortId_t port, mac_addr_t smac, mac_addr_t dmac) {
+        ig_tm_md.ucast_egress_port = port;
+        hdr.ethernet.src_addr = smac;
+        hdr.ethernet.dst_addr = dmac;
+        hdr.ipv4.ttl = hdr.ipv4.ttl - 1;
+    }
+
+    action forward_to_external(PortId_t port, mac_addr_t smac, mac_addr_t dmac) {
+        ig_tm_md.ucast_egress_port = port;
+        hdr.ethernet.src_addr = smac;
+        hdr.ethernet.dst_addr = dmac;
+        hdr.ipv4.ttl = hdr.ipv4.ttl - 1;
+        hdr.talaria.setInvalid();
+        hdr.ethernet.ether_type = ETHERTYPE_IPV4;
+    }
+
+    action drop_no_route() {
+        mark_drop(DROP_REASON_NO_ROUTE);
+    }
+
+    table l3_forward {
+        key = {
+            hdr.ipv4.dst_addr: lpm @name("dst_addr");
+        }
+        actions = {
+            forward_to_host;
+            forward_to_external;
+            @defaultonly drop_no_route;
+        }
+        const default_action = drop_no_route();
+        size = L3_FORWARD_SIZE;
+    }
+
+    // --- drop_counter: packets and bytes dropped, indexed by drop reason.
+    Counter<bit<64>, drop_reason_t>(DROP_COUNTER_SIZE, CounterType_t.PACKETS_AND_BYTES)
+        drop_counter;
+
+    // docs/wire-format.md, "The tag": CRC-32 over 23 bytes, Tofino's CRC32.
+    Hash<tag_t>(HashAlgorithm_t.CRC32) tag_hash;
+
+    action compute_tag() {
+        meta.computed_tag = tag_hash.get(
+            { meta.tag_key, meta.connection.client_addr, meta.connection.vip_addr,
+              meta.connection.client_port, meta.connection.vip_port,
+              meta.connection.protocol, meta.service_id, meta.slot });
+    }
+
+    action track_request() {
+        meta.connection.client_addr = hdr.ipv4.src_addr;
+        meta.connection.vip_addr = hdr.ipv4.dst_addr;
+        meta.connection.client_port = meta.l4_src_port;
+        meta.connection.vip_port = meta.l4_dst_port;
+        meta.connection.protocol = hdr.ipv4.protocol;
+    }
+
+    action track_reply() {
+        meta.connection.client_addr = hdr.ipv4.dst_addr;
+        meta.connection.vip_addr = meta.reply_vip_addr;
+        meta.connection.client_port = meta.l4_dst_port;
+        meta.connection.vip_port = meta.reply_vip_port;
+        meta.connection.protocol = meta.reply_protocol;
+        meta.service_id = hdr.talaria.service_id;
+        meta.slot = hdr.talaria.slot;
+    }
+
+    action rewrite_reply_source() {
+        hdr.ipv4.src_addr = meta.reply_vip_addr;
+        meta.l4_src_port = meta.reply_vip_port;
+        meta.l4_rewritten = true;
+    }
+
+    // The header a backend host receives: the connection's cookie (docs/wire-format.md,
+    // "Who writes what"). Added when the packet came without one.
+    action write_cookie() {
+        hdr.talaria.setValid();
+        hdr.talaria.version = TALARIA_VERSION;
+        hdr.talaria.flags = TALARIA_FLAG_COOKIE;
+        hdr.talaria.reserved = 0;
+        hdr.talaria.next_type = ETHERTYPE_IPV4;
+        hdr.talaria.service_id = meta.service_id;
+        hdr.talaria.slot = meta.slot;
+        hdr.talaria.reserved2 = 0;
+        hdr.talaria.tag = meta.computed_tag;
+        hdr.ethernet.ether_type = ETHERTYPE_TALARIA;
+    }
+
+    apply {
+        meta.parser_failed = ig_prsr_md.parser_err != PARSER_ERROR_OK;
+        // Tofino's ingress has no frame length: the IPv4 total length is not checked
+        // against the frame (docs/p4-pipeline.md, "TNA differences").
+        meta.frame_shorter_than_ipv4_total_len = false;
+        validator.apply(hdr, meta);
+
+        bool has_cookie = hdr.talaria.isValid()
+            && (hdr.talaria.flags & TALARIA_FLAG_COOKIE) == TALARIA_FLAG_COOKIE;
+        bool is_reply = hdr.talaria.isValid()
+            && (hdr.talaria.flags & TALARIA_FLAG_REPLY) == TALARIA_FLAG_REPLY;
+
+        if (!meta.drop) {
+            tag_key.apply();
+            meta.l4_len = hdr.ipv4.total_len - IPV4_MIN_HEADER_BYTES;
+
+            if (is_reply) {
+                // Backend -> client: stateless source rewrite from the cookie's service.
+                reply_frontends.apply();
+                if (!meta.drop) {
+                    if (!meta.l4_valid || hdr.ipv4.protocol != meta.reply_protocol) {
+                        mark_drop(DROP_REASON_SERVICE_MISMATCH);
+                    } else if (!has_cookie) {
+                        mark_drop(DROP_REASON_BAD_TAG);
+                    } else {
+                        track_reply();
+                        compute_tag();
+                        if (meta.computed_tag != hdr.talaria.tag) {
+                            mark_drop(DROP_REASON_BAD_TAG);
+                        } else {
+                            rewrite_reply_source();
+                        }
+                    }
+                }
+            } else {
+                if (meta.l4_valid) {
+                    frontends.apply();
+                }
+                if (meta.is_frontend) {
+                    track_request();
+                    if (has_cookie) {
+                        // Later packet: the cookie must name this VIP's Service.
+                        if (hdr.talaria.service_id != meta.service_id) {
+                            mark_drop(DROP_REASON_SERVICE_MISMATCH);
+                        } else {
+                            meta.slot = hdr.talaria.slot;
+                        }
+                    } else {
+                        // New connection (or no agent on the client's host).
+                        affinity_select.apply();
+                        if (!meta.slot_picked) {
+                            backend_select.apply();
+                        }
+                        if (!meta.slot_picked) {
+                            mark_drop(DROP_REASON_NO_BACKEND);
+                        }
+                    }
+                    if (!meta.drop) {
+                        compute_tag();
+                        if (has_cookie && meta.computed_tag != hdr.talaria.tag) {
+                            mark_drop(DROP_REASON_BAD_TAG);
+                        } else {
+                            backends.apply();
+                        }
+                    }
+                    if (!meta.drop) {
+                        write_cookie();
+                    }
+                } else if (has_cookie) {
+                    // A cookie for a destination that is no frontend (any more).
+                    mark_drop(DROP_REASON_SERVICE_MISMATCH);
+                }
+            }
+        }
+
+        if (!meta.drop) {
+            l3_forward.apply();
+        }
+
+        if (meta.drop) {
+            drop_counter.count(meta.drop_reason);
+            ig_dprsr_md.drop_ctl = 1;
+        } else if (hdr.tcp.isValid()) {
+            hdr.tcp.src_port = meta.l4_src_port;
+            hdr.tcp.dst_port = meta.l4_dst_port;
+        } else if (hdr.udp.isValid()) {
+            hdr.udp.src_port = meta.l4_src_port;
+            hdr.udp.dst_port = meta.l4_dst_port;
+        }
+    }
+}
+
+#endif  // TALARIA_TNA_INGRESS_P4
