@@ -51,6 +51,11 @@ export interface HostRoute {
   readonly prefix: string;
   readonly family: IpFamily;
   readonly nodeName: string;
+  /**
+   * The fabric configuration's name of the switch the node is attached to: `port` is a
+   * port of that switch. Absent in states built by hand for a single switch.
+   */
+  readonly switchName?: string;
   /** Switch port the node sits behind, and the MACs to use towards it. */
   readonly port: number;
   readonly hostMac: string;
