@@ -136,11 +136,12 @@ function sameContent<T extends { metadata: { resourceVersion?: string; uid?: str
   before: T | undefined,
   after: T,
 ): boolean {
-  if (before === undefined) return false;
-  const { resourceVersion: _a, uid: _b, ...beforeMeta } = before.metadata;
-  const { resourceVersion: _c, uid: _d, ...afterMeta } = after.metadata;
-  return (
-    isDeepStrictEqual(beforeMeta, afterMeta) &&
-    isDeepStrictEqual({ ...before, metadata: undefined }, { ...after, metadata: undefined })
-  );
+  return before !== undefined && isDeepStrictEqual(comparable(before), comparable(after));
+}
+
+function comparable<T extends { metadata: object }>(object: T): T {
+  return {
+    ...object,
+    metadata: { ...object.metadata, resourceVersion: undefined, uid: undefined },
+  };
 }

@@ -28,7 +28,12 @@ const serviceArb = (key: string) =>
       type: fc.constantFrom('ClusterIP', 'NodePort', 'LoadBalancer') as fc.Arbitrary<
         'ClusterIP' | 'NodePort' | 'LoadBalancer'
       >,
-      clusterIPs: fc.constantFrom(['10.96.0.1'], ['10.96.0.2', 'fd00::2'], ['None'], ['10.96.0.3']),
+      clusterIPs: fc.constantFrom<string[]>(
+        ['10.96.0.1'],
+        ['10.96.0.2', 'fd00::2'],
+        ['None'],
+        ['10.96.0.3'],
+      ),
       ports: fc.subarray(
         [
           { name: 'http', port: 80, nodePort: 30080 },
@@ -111,7 +116,11 @@ const nodeArb = (name: string) =>
   fc
     .record({
       internalIPs: fc.subarray(['192.168.0.1', '192.168.0.2', 'fd00:1::1'], { minLength: 1 }),
-      podCIDRs: fc.constantFrom(['10.244.1.0/24'], ['10.244.2.0/24', 'fd00:244:2::/64'], []),
+      podCIDRs: fc.constantFrom<string[]>(
+        ['10.244.1.0/24'],
+        ['10.244.2.0/24', 'fd00:244:2::/64'],
+        [],
+      ),
     })
     .map((r): Node => nodeSchema.parse(nodeObject({ name, ...r })));
 
