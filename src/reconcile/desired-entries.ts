@@ -1,0 +1,127 @@
+import { ipv4ToValue } from '../p4rt/bytestring.ts';
+import type { Frontend, HostRoute, L4Protocol } from '../model/desired-state.ts';
+import { endpointKey, type ServiceSlots } from './id-allocator.ts';
+import { memberIdOfSlot, type Selector, type SwitchEntry } from './switch-entries.ts';
+
+/**
+ * The switch entries of one frontend or route: pure apart from the slot bookkeeping of
+ * the frontend's service (assign, drain, release), which is the point of deriving them.
+ */
+
+export type SelectorMode = 'groups' | 'one-shot';
+
+export const PROTOCOL_NUMBER: Record<L4Protocol, number> = { TCP: 6, UDP: 17 };
+
+export interface DerivationContext {
+  readonly selectorMode: SelectorMode;
+  readonly drainMs: number;
+  readonly now: number;
+}
+
+export type Derivation =
+  | {
+      readonly ok: true;
+      readonly entries: readonly SwitchEntry[];
+      /** When the next draining slot of this service expires (re-derive then). */
+      readonly drainExpiry: number | undefined;
+    }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * Entries of an IPv4 frontend with service id `serviceId`: the VIP entry, the reply entry,
+ * one backends entry per slot (active, terminating and draining backends), and when it
+ * has active backends, its selector entry (a group of shared pick_slot members, or a
+ * one-shot action set). Removed backends start draining; expired drains free their slot.
+ */
+export function deriveFrontend(
+  frontend: Frontend,
+  serviceId: number,
+  slots: ServiceSlots,
+  context: DerivationContext,
+): Derivation {
+  const wanted = new Set<string>();
+  for (const backend of frontend.backends) {
+    if (backend.family === 4) wanted.add(endpointKey(backend.ip, backend.port));
+  }
+  for (const [slot, holder] of [...slots.entries()]) {
+    if (wanted.has(holder.endpoint)) continue;
+    slots.startDraining(slot, context.now + context.drainMs);
+    if (holder.drainingUntil! <= context.now) slots.release(slot);
+  }
+  const active: number[] = [];
+  for (const backend of frontend.backends) {
+    if (backend.family !== 4) continue;
+    const slot = slots.assign(backend.ip, backend.port);
+    if (slot === undefined) {
+      const draining = [...slots.entries()].filter(([, h]) => h.drainingUntil !== undefined).length;
+      return {
+        ok: false,
+        reason: `no free backend slot: ${wanted.size} backends and ${draining} draining slots exceed the limit of ${slots.maxSlots}`,
+      };
+    }
+    if (backend.state === 'active') active.push(slot);
+  }
+  const protocol = PROTOCOL_NUMBER[frontend.protocol];
+  const entries: SwitchEntry[] = [
+    { kind: 'frontend', vip: frontend.ip, protocol, port: frontend.port, serviceId },
+    { kind: 'reply', serviceId, vip: frontend.ip, port: frontend.port, protocol },
+  ];
+  let drainExpiry: number | undefined;
+  for (const [slot, holder] of slots.entries()) {
+    entries.push({ kind: 'backend', serviceId, slot, addr: holder.addr, port: holder.port });
+    if (holder.drainingUntil !== undefined) {
+      drainExpiry = Math.min(drainExpiry ?? Infinity, holder.drainingUntil);
+    }
+  }
+  active.sort((a, b) => a - b);
+  const unique = active.filter((slot, i) => i === 0 || active[i - 1] !== slot);
+  if (unique.length > 0) {
+    const selector: Selector = frontend.clientIpAffinity ? 'affinity' : 'backend';
+    if (context.selectorMode === 'groups') {
+      const memberIds = unique.map(memberIdOfSlot);
+      for (const slot of unique) {
+        entries.push({ kind: 'member', selector, memberId: memberIdOfSlot(slot), slot });
+      }
+      entries.push({ kind: 'group', selector, groupId: serviceId, memberIds });
+      entries.push({
+        kind: 'select',
+        selector,
+        serviceId,
+        target: { kind: 'group', groupId: serviceId },
+      });
+    } else {
+      entries.push({
+        kind: 'select',
+        selector,
+        serviceId,
+        target: { kind: 'slots', slots: unique },
+      });
+    }
+  }
+  return { ok: true, entries, drainExpiry };
+}
+
+/** The l3_forward entry of an IPv4 host route, or why it cannot have one. */
+export function deriveRoute(route: HostRoute): SwitchEntry | string {
+  const [address = '', lengthText = ''] = route.prefix.split('/');
+  const prefixLen = Number(lengthText);
+  if (!/^\d{1,2}$/.test(lengthText) || prefixLen > 32)
+    return `route ${route.prefix}: bad prefix length`;
+  let value: bigint;
+  try {
+    value = ipv4ToValue(address, `route ${route.prefix}`);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  const hostBits = (1n << BigInt(32 - prefixLen)) - 1n;
+  if ((value & hostBits) !== 0n)
+    return `route ${route.prefix}: address has bits set beyond /${prefixLen}`;
+  return {
+    kind: 'route',
+    prefix: address,
+    prefixLen,
+    port: route.port,
+    smac: route.switchMac.toLowerCase(),
+    dmac: route.hostMac.toLowerCase(),
+  };
+}

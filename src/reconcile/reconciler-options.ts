@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import type { BackoffOptions } from '../p4rt/backoff.ts';
+import { clientOptionsSchema, electionIdSchema } from '../p4rt/client-options.ts';
+import type { Pipeline } from '../p4rt/pipeline.ts';
+import { SLOT_LIMIT } from './p4-names.ts';
+
+/** One switch: how to reach it (P4Runtime client options) and the name it is reported by. */
+const switchSchema = clientOptionsSchema.omit({ electionId: true, backoff: true }).extend({
+  /** Name in status, logs and metric labels; default `address/deviceId`. */
+  name: z.string().min(1).optional(),
+  /** Overrides the reconciler-wide election id for this switch. */
+  electionId: electionIdSchema.optional(),
+});
+
+export const reconcilerOptionsSchema = z
+  .object({
+    switches: z.array(switchSchema).min(1, 'at least one switch'),
+    /** Election id on every switch; the k8s side raises it when it becomes leader. */
+    electionId: electionIdSchema.default(1n),
+    /**
+     * The pipeline to install, pushed only where the device's cookie differs. Without
+     * it, the reconciler uses whatever pipeline the switch already runs.
+     */
+    pipeline: z.custom<Pipeline>((v) => typeof v === 'object' && v !== null).optional(),
+    /** Selector programming: members and groups, or one-shot action sets in the entry. */
+    selectorMode: z.enum(['groups', 'one-shot']).default('groups'),
+    /** How long a removed backend keeps its slot (and backends entry) for its connections. */
+    drainMs: z.number().int().nonnegative().default(120_000),
+    /** Slots per Service, at most 2^16 (the cookie's slot field). */
+    maxSlotsPerService: z.number().int().min(1).max(SLOT_LIMIT).default(SLOT_LIMIT),
+    /** Updates per Write RPC. */
+    batchSize: z.number().int().min(1).max(100_000).default(1000),
+    /** Write RPCs in flight at once within one phase. */
+    writeConcurrency: z.number().int().min(1).max(64).default(4),
+    /** How long a frontend the switch refused stays off the switch before it is tried again. */
+    refusedRetryMs: z.number().int().min(100).default(60_000),
+    /**
+     * The secret key of the cookie tag (table tag_key). Unset: adopted from the first
+     * switch that has one, else drawn at random; configure it so that every controller
+     * replica and restart uses the same key.
+     */
+    tagKey: z.number().int().min(1).max(0xffff_ffff).optional(),
+    backoff: z.custom<BackoffOptions>((v) => typeof v === 'object' && v !== null).optional(),
+  })
+  .strict();
+
+export type ReconcilerOptions = z.input<typeof reconcilerOptionsSchema>;
+export type ResolvedReconcilerOptions = z.output<typeof reconcilerOptionsSchema>;
+export type SwitchOptions = z.output<typeof switchSchema>;
+
+export class ReconcilerOptionsError extends Error {
+  override readonly name = 'ReconcilerOptionsError';
+}
+
+export function parseReconcilerOptions(options: ReconcilerOptions): ResolvedReconcilerOptions {
+  const parsed = reconcilerOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.length > 0 ? issue.path.join('.') : 'options';
+    throw new ReconcilerOptionsError(`reconciler: ${where}: ${issue.message}`);
+  }
+  return parsed.data;
+}
