@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* The flow maps: looking up a cookie with its idle timeout, and remembering one. */
+#ifndef TALARIA_LIB_FLOW_H
+#define TALARIA_LIB_FLOW_H
+
+#include "compiler.h"
+#include "l4.h"
+#include "maps.h"
+#include "stats.h"
+
+static __always_inline void flow_key_set(struct flow_key *key, __be32 client_addr,
+					 __be32 server_addr, __be16 client_port,
+					 __be16 server_port, __u8 protocol)
+{
+	__builtin_memset(key, 0, sizeof(*key));
+	key->client_addr = client_addr;
+	key->server_addr = server_addr;
+	key->client_port = client_port;
+	key->server_port = server_port;
+	key->protocol = protocol;
+}
+
+/*
+ * Whether an entry has been idle longer than its protocol's timeout (issue 7: UDP flows
+ * expire by idle time; TCP ones only when a TCP timeout is configured, the LRU otherwise).
+ */
+static __always_inline bool flow_expired(const struct flow_entry *entry, __u8 protocol,
+					 const struct datapath_config *config, __u64 now)
+{
+	__u64 timeout = protocol == IPPROTO_UDP ? config->udp_idle_timeout_ns
+						: config->tcp_idle_timeout_ns;
+
+	return timeout != 0 && now - entry->last_seen_ns > timeout;
+}
+
+/*
+ * The live entry of `key` in `map`, with its last-seen time refreshed; an expired entry is
+ * deleted and reported as *expired.
+ */
+static __always_inline struct flow_entry *flow_lookup(void *map, const struct flow_key *key,
+						      const struct datapath_config *config,
+						      bool *expired)
+{
+	struct flow_entry *entry = bpf_map_lookup_elem(map, key);
+	__u64 now = bpf_ktime_get_ns();
+
+	*expired = false;
+	if (!entry)
+		return NULL;
+	if (flow_expired(entry, key->protocol, config, now)) {
+		bpf_map_delete_elem(map, key);
+		*expired = true;
+		return NULL;
+	}
+	entry->last_seen_ns = now;
+	return entry;
+}
+
+/* Stores the cookie of a packet; a failure is counted and does not stop delivery. */
+static __always_inline void flow_remember(void *map, const struct flow_key *key,
+					  const struct talaria_cookie *cookie)
+{
+	struct flow_entry entry = {
+		.cookie = *cookie,
+		.last_seen_ns = bpf_ktime_get_ns(),
+	};
+
+	if (bpf_map_update_elem(map, key, &entry, BPF_ANY) < 0)
+		stats_count(STAT_EVENT_LEARN_FAILED, 0);
+}
+
+#endif /* TALARIA_LIB_FLOW_H */
