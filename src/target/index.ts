@@ -5,3 +5,4 @@
  */
 export type * from './dataplane/api.ts';
 export { DataplaneError, isDataplaneError } from './dataplane/dataplane-error.ts';
+export { loadPipeline } from './dataplane/load-pipeline.ts';

@@ -1,0 +1,38 @@
+/**
+ * loadPipeline: validates a BMv2 JSON (zod schema, then a full compile that refuses what this
+ * target does not run) and describes its control-plane objects. Each createDataplane()
+ * compiles the JSON again, so instances share nothing.
+ */
+import { bmv2JsonSchema, type Bmv2Json } from '../bmv2/bmv2-json.ts';
+import type { Dataplane, LoadPipeline, Pipeline } from './api.ts';
+import { CompiledDataplane } from './dataplane.ts';
+import { DataplaneError } from './dataplane-error.ts';
+import { compileProgram } from './program.ts';
+
+export const loadPipeline: LoadPipeline = (json: unknown): Pipeline => {
+  const parsed = bmv2JsonSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new DataplaneError(
+      'INVALID_ARGUMENT',
+      `invalid BMv2 JSON at ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
+  }
+  return describe(parsed.data);
+};
+
+function describe(json: Bmv2Json): Pipeline {
+  const program = compileProgram(json);
+  const pipeline: Pipeline = {
+    tables: [...program.tables.values()].map((t) => t.info),
+    actions: program.actions,
+    actionProfiles: program.profileInfos,
+    counters: program.counterInfos,
+    directCounters: program.directCounterInfos,
+    registers: program.registerInfos,
+    createDataplane(): Dataplane {
+      return new CompiledDataplane(pipeline, compileProgram(json));
+    },
+  };
+  return pipeline;
+}
