@@ -8,7 +8,7 @@ import {
   type FlowKey,
 } from '../../src/agent/datapath-maps.ts';
 import { loadDatapath, type LoadedDatapath } from '../../src/agent/datapath.ts';
-import type { StatCounter } from '../../src/agent/datapath-stats.ts';
+import type { StatCounter } from '../../src/agent/datapath-maps.ts';
 import { buildPacket, type PacketSpec } from '../../src/wire/packet.ts';
 import {
   cookieHeader,
