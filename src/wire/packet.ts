@@ -121,7 +121,10 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 
 function checkOptions(field: string, options: Uint8Array, maxBytes: number): Uint8Array {
   if (options.length % 4 !== 0 || options.length > maxBytes) {
-    throw new WireFormatError(field, `${options.length} bytes: not a multiple of 4 up to ${maxBytes}`);
+    throw new WireFormatError(
+      field,
+      `${options.length} bytes: not a multiple of 4 up to ${maxBytes}`,
+    );
   }
   return options;
 }
@@ -170,7 +173,8 @@ function encodeUdp(udp: UdpSpec, ipv4: Ipv4Spec, protocol: number, payload: Uint
   view.setUint16(4, checkUnsigned('udp.len', length, 16));
   // RFC 768: a computed checksum of 0 is sent as all ones; 0 means "none".
   const checksum =
-    udp.checksum ?? (internetChecksum(pseudoHeader(ipv4, protocol, length), header, payload) || 0xffff);
+    udp.checksum ??
+    (internetChecksum(pseudoHeader(ipv4, protocol, length), header, payload) || 0xffff);
   view.setUint16(6, checkUnsigned('udp.checksum', checksum, 16));
   return concat([header, payload]);
 }
@@ -185,7 +189,10 @@ function encodeIpv4(ipv4: Ipv4Spec, protocol: number, body: Uint8Array): Uint8Ar
       checkUnsigned('ipv4.ihl', ipv4.ihl ?? header.length / 4, 4),
   );
   view.setUint8(1, checkUnsigned('ipv4.dscp_ecn', ipv4.dscpEcn ?? 0, 8));
-  view.setUint16(2, checkUnsigned('ipv4.total_len', ipv4.totalLength ?? header.length + body.length, 16));
+  view.setUint16(
+    2,
+    checkUnsigned('ipv4.total_len', ipv4.totalLength ?? header.length + body.length, 16),
+  );
   view.setUint16(4, checkUnsigned('ipv4.identification', ipv4.identification ?? 0, 16));
   const fragment =
     (ipv4.reservedFlag ? 0x8000 : 0) |
@@ -198,7 +205,10 @@ function encodeIpv4(ipv4: Ipv4Spec, protocol: number, body: Uint8Array): Uint8Ar
   view.setUint32(12, ipv4ToNumber(ipv4.src, 'ipv4.src'));
   view.setUint32(16, ipv4ToNumber(ipv4.dst, 'ipv4.dst'));
   header.set(options, IPV4_MIN_HEADER_LENGTH);
-  view.setUint16(10, checkUnsigned('ipv4.hdr_checksum', ipv4.checksum ?? internetChecksum(header), 16));
+  view.setUint16(
+    10,
+    checkUnsigned('ipv4.hdr_checksum', ipv4.checksum ?? internetChecksum(header), 16),
+  );
   return concat([header, body]);
 }
 
@@ -232,8 +242,7 @@ export function buildPacket(spec: PacketSpec): Uint8Array {
   const ethernet = new Uint8Array(ETHERNET_HEADER_LENGTH);
   ethernet.set(macToBytes(spec.ethernet.dst, 'ethernet.dst_addr'), 0);
   ethernet.set(macToBytes(spec.ethernet.src, 'ethernet.src_addr'), 6);
-  const etherType =
-    spec.ethernet.etherType ?? (spec.talaria ? ETHERTYPE_TALARIA : ETHERTYPE_IPV4);
+  const etherType = spec.ethernet.etherType ?? (spec.talaria ? ETHERTYPE_TALARIA : ETHERTYPE_IPV4);
   new DataView(ethernet.buffer).setUint16(12, checkUnsigned('ethernet.ether_type', etherType, 16));
   return concat([ethernet, spec.talaria ? encodeTalariaHeader(spec.talaria) : EMPTY, l3]);
 }
@@ -248,7 +257,10 @@ function parseIpv4(bytes: Uint8Array, offset: number): Ipv4Header {
   checkRemaining('ipv4.options', bytes, offset, ihl * 4);
   const totalLength = view.getUint16(2);
   if (totalLength < ihl * 4) {
-    throw new WireFormatError('ipv4.total_len', `${totalLength} is shorter than the header (${ihl * 4})`);
+    throw new WireFormatError(
+      'ipv4.total_len',
+      `${totalLength} is shorter than the header (${ihl * 4})`,
+    );
   }
   if (totalLength > bytes.length - offset) {
     throw new WireFormatError(
@@ -302,7 +314,10 @@ function parseUdp(segment: Uint8Array): UdpHeader {
   const view = new DataView(segment.buffer, segment.byteOffset);
   const length = view.getUint16(4);
   if (length !== segment.length) {
-    throw new WireFormatError('udp.len', `${length}, but the IPv4 payload is ${segment.length} bytes`);
+    throw new WireFormatError(
+      'udp.len',
+      `${length}, but the IPv4 payload is ${segment.length} bytes`,
+    );
   }
   return {
     srcPort: view.getUint16(0),
