@@ -1,13 +1,108 @@
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import type { P4Info__Output } from '../../p4rt/generated/p4/config/v1/P4Info.ts';
+import { decodeMessage } from '../../p4rt/schema.ts';
+import { parseP4InfoText } from '../../p4rt/text-format.ts';
+import { loadPipeline } from '../../target/dataplane/load-pipeline.ts';
+import { startSwitch } from '../../target/p4runtime/software-switch.ts';
+import { portSpecsSchema } from '../../target/ports/port-spec.ts';
 import { defineCommand } from '../command.ts';
+
+const hostPort = /^(\[[0-9a-fA-F:]+\]|[^\s:]+):(\d{1,5})$/;
+
+const schema = z
+  .object({
+    pipeline: z.string().min(1).optional(),
+    p4info: z.string().min(1).optional(),
+    grpc: z
+      .string()
+      .regex(hostPort, 'expected HOST:PORT')
+      .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'port above 65535')
+      .default('127.0.0.1:9559'),
+    'device-id': z
+      .string()
+      .regex(/^[1-9]\d{0,19}$/, 'expected a device id > 0')
+      .transform(BigInt)
+      .refine((id) => id < 2n ** 64n, 'device id above 2^64-1')
+      .default(1n),
+    port: portSpecsSchema.default([]),
+  })
+  .strict()
+  .refine((o) => (o.pipeline === undefined) === (o.p4info === undefined), {
+    message: '--pipeline and --p4info go together',
+    path: ['pipeline'],
+  });
+
+/** A P4Info file: text format (.txt, .txtpb, .pbtxt) or binary protobuf (anything else). */
+async function readP4Info(path: string): Promise<P4Info__Output> {
+  const bytes = await readFile(path);
+  if (/\.(txt|txtpb|pbtxt|prototxt)$/.test(path)) return parseP4InfoText(bytes.toString('utf8'));
+  return decodeMessage<P4Info__Output>('p4.config.v1.P4Info', bytes);
+}
 
 export const switchCommand = defineCommand({
   name: 'switch',
   summary: 'Run the embedded P4Runtime software switch',
-  options: {},
-  schema: z.object({}).strict(),
-  async run() {
-    console.error('talaria switch: not built yet (issue 4)');
-    return 1;
+  options: {
+    pipeline: { type: 'string' },
+    p4info: { type: 'string' },
+    grpc: { type: 'string' },
+    'device-id': { type: 'string' },
+    port: { type: 'string', multiple: true },
+  },
+  schema,
+  details: [
+    '--pipeline FILE   BMv2 JSON from p4c to run from the start (with --p4info); without',
+    '                  it packets drop until a controller pushes a pipeline',
+    '--p4info FILE     its P4Info (.txtpb text format, or binary)',
+    '--grpc HOST:PORT  P4Runtime server address (default 127.0.0.1:9559)',
+    '--device-id N     P4Runtime device id (default 1)',
+    '--port N@IF       switch port N on Linux interface IF (raw AF_PACKET, needs root and',
+    '                  a C compiler on first use), or N@mem for an unconnected port',
+  ].join('\n'),
+  async run(options) {
+    let pipeline;
+    try {
+      if (options.pipeline && options.p4info) {
+        pipeline = {
+          p4DeviceConfig: await readFile(options.pipeline),
+          p4info: await readP4Info(options.p4info),
+        };
+      }
+    } catch (error) {
+      console.error(`talaria switch: ${(error as Error).message}`);
+      return 1;
+    }
+    let running;
+    try {
+      running = await startSwitch({
+        deviceId: options['device-id'],
+        grpcAddress: options.grpc,
+        ports: options.port,
+        loadPipeline,
+        ...(pipeline ? { pipeline } : {}),
+        onError: (error) => console.error(`talaria switch: ${error.message}`),
+      });
+    } catch (error) {
+      console.error(`talaria switch: ${(error as Error).message}`);
+      return 1;
+    }
+    const ports = options.port.map(
+      (p) => `${p.number}@${p.kind === 'memory' ? 'mem' : p.interfaceName}`,
+    );
+    console.log(
+      `talaria switch: device ${running.deviceId} serving P4Runtime on ${running.address}` +
+        `; ports ${ports.join(', ') || 'none'}; pipeline ${pipeline ? options.pipeline : 'none (awaiting a controller)'}`,
+    );
+    const signal = await new Promise<string>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
+    await running.stop();
+    const { received, sent, dropped } = running.stats;
+    console.log(
+      `talaria switch: stopped on ${signal}; ${received} frames in, ${sent} out, ${dropped} dropped`,
+    );
+    return 0;
   },
 });

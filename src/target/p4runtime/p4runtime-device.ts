@@ -1,6 +1,9 @@
 import type { P4Info } from '../../p4rt/generated/p4/config/v1/P4Info.ts';
 import type { Entity, Entity__Output } from '../../p4rt/generated/p4/v1/Entity.ts';
-import type { ForwardingPipelineConfig } from '../../p4rt/generated/p4/v1/ForwardingPipelineConfig.ts';
+import type {
+  ForwardingPipelineConfig,
+  ForwardingPipelineConfig__Output,
+} from '../../p4rt/generated/p4/v1/ForwardingPipelineConfig.ts';
 import type { GetForwardingPipelineConfigRequest__Output } from '../../p4rt/generated/p4/v1/GetForwardingPipelineConfigRequest.ts';
 import type { ReadRequest__Output } from '../../p4rt/generated/p4/v1/ReadRequest.ts';
 import type { SetForwardingPipelineConfigRequest__Output } from '../../p4rt/generated/p4/v1/SetForwardingPipelineConfigRequest.ts';
@@ -144,6 +147,16 @@ export class P4RuntimeDevice {
       default:
         throw invalidArgument(`action ${action} is not a SetForwardingPipelineConfig action`);
     }
+  }
+
+  /**
+   * Commits a pipeline given on the switch's command line (as simple_switch_grpc loads its
+   * JSON at start): no arbitration, no cookie. Throws INVALID_ARGUMENT as a push would.
+   */
+  commitLocalConfig(config: ForwardingPipelineConfig__Output): void {
+    this.commit(
+      this.install(verifyPipelineConfig({ ...config, cookie: undefined }, this.loadPipeline)),
+    );
   }
 
   getPipeline(request: GetForwardingPipelineConfigRequest__Output): {
