@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ipAddress } from './ip.ts';
+import { canonicalIp, ipAddress } from './ip.ts';
 import { namespacedMeta, nullishTo, portNumber } from './meta.ts';
 
 /** v1 Service, as far as Talaria reads it. IPs come out canonical; JSON nulls become defaults. */
@@ -16,7 +16,15 @@ const servicePort = z.object({
 });
 
 /** "None" marks a headless Service; "" a ClusterIP not allocated yet. */
-const clusterIp = z.union([z.literal('None'), z.literal(''), ipAddress]);
+const clusterIp = z.string().transform((value, ctx) => {
+  if (value === 'None' || value === '') return value;
+  const canonical = canonicalIp(value);
+  if (canonical === undefined) {
+    ctx.addIssue({ code: 'custom', message: `not an IP address, "None" or "": '${value}'` });
+    return z.NEVER;
+  }
+  return canonical;
+});
 
 const trafficPolicy = nullishTo(z.enum(['Cluster', 'Local']), 'Cluster');
 
