@@ -34,6 +34,16 @@ export function numberReader(bitOffset: number, width: number): NumberReader {
           0;
     }
   }
+  if (span <= 4) {
+    // Within 32 bits: integer shifts.
+    const trailing = span * 8 - lead - width;
+    const mask = width === 32 ? 0xffffffff : 2 ** width - 1;
+    return (b, base) => {
+      let v = 0;
+      for (let i = 0; i < span; i++) v = (v << 8) | b[base + first + i]!;
+      return ((v >>> trailing) & mask) >>> 0;
+    };
+  }
   if (span <= 6) {
     // At most 48 bits gathered: exact as a number, then drop the trailing bits and the lead.
     const trailing = span * 8 - lead - width;
@@ -77,6 +87,16 @@ export function numberWriter(bitOffset: number, width: number): NumberWriter {
       for (let i = bytes - 1; i >= 0; i--) {
         b[base + first + i] = v & 0xff;
         v = v >>> 8;
+      }
+    };
+  }
+  if (span <= 4) {
+    const trailing = span * 8 - lead - width;
+    return (b, base, value) => {
+      const v = value << trailing;
+      for (let i = 0; i < span; i++) {
+        const at = base + first + i;
+        b[at] = b[at]! | ((v >>> (8 * (span - 1 - i))) & 0xff);
       }
     };
   }

@@ -6,10 +6,11 @@
  * zero-padded.
  */
 import { parseHexstr, type TypedValue } from '../bmv2/bmv2-json.ts';
-import { MAX_NUMBER_WIDTH } from './bit-io.ts';
+import { MAX_NUMBER_WIDTH, bigWriter, numberWriter } from './bit-io.ts';
 import { hashAlgorithm, type HashAlgorithm } from './hash-algorithms.ts';
 import { invalid, unsupported } from './load-errors.ts';
 import type { FieldLayout, HeaderLayout, PacketLayout, PacketState } from './packet-layout.ts';
+import { RuntimeFault } from './value.ts';
 
 type InputPart =
   | { readonly kind: 'field'; readonly field: FieldLayout }
@@ -94,49 +95,33 @@ export class CalculationCompiler {
   /** Returns a closure that fills the shared buffer and returns the input length in bytes. */
   private builder(parts: readonly InputPart[], withPayload: boolean): (s: PacketState) => number {
     const buffer = this.buffer;
-    const maxBits = parts.reduce(
-      (sum, p) =>
-        sum +
-        (p.kind === 'field'
-          ? p.field.width
-          : p.kind === 'constant'
-            ? p.width
-            : p.header.byteLength * 8),
-      0,
-    );
+    const bitsOf = (p: InputPart) =>
+      p.kind === 'field'
+        ? p.field.width
+        : p.kind === 'constant'
+          ? p.width
+          : p.header.byteLength * 8;
+    const maxBits = parts.reduce((sum, p) => sum + bitsOf(p), 0);
     const maxBytes = Math.ceil(maxBits / 8);
+    const allValid = this.staticWriter(parts);
+    const headers = [
+      ...new Set(
+        parts.flatMap((p) =>
+          p.kind === 'field' ? [p.field.header] : p.kind === 'header' ? [p.header] : [],
+        ),
+      ),
+    ]
+      .filter((h) => !h.metadata)
+      .map((h) => h.index);
     return (s) => {
       buffer.ensure(maxBytes + (withPayload ? s.payload.length : 0));
       const bytes = buffer.bytes;
       bytes.fill(0, 0, maxBytes);
-      let bit = 0;
-      for (const part of parts) {
-        switch (part.kind) {
-          case 'field': {
-            const f = part.field;
-            if (s.valid[f.header.index] !== 1) continue;
-            if (f.isBig) writeBig(bytes, bit, f.width, s.big[f.slot]!);
-            else writeNumber(bytes, bit, f.width, s.num[f.slot]!);
-            bit += f.width;
-            break;
-          }
-          case 'constant':
-            writeBig(bytes, bit, part.width, part.value);
-            bit += part.width;
-            break;
-          case 'header': {
-            const h = part.header;
-            if (s.valid[h.index] !== 1) continue;
-            // BMv2 asserts byte alignment here; p4c only emits whole headers first.
-            if (bit % 8 !== 0)
-              throw new Error(`header ${h.name} in a calculation is not byte-aligned`);
-            h.emit(s, bytes, bit >> 3);
-            bit += h.byteLength * 8;
-            break;
-          }
-        }
-      }
-      let length = (bit + 7) >> 3;
+      let everyHeaderValid = true;
+      for (const h of headers) if (s.valid[h] !== 1) everyHeaderValid = false;
+      // Usually every header is valid and each part sits at a fixed offset; otherwise the
+      // parts of invalid headers are skipped and the rest move up, as BMv2 does.
+      let length = everyHeaderValid ? allValid(s, bytes) : packSkippingInvalid(parts, s, bytes);
       if (withPayload) {
         bytes.set(s.payload, length);
         length += s.payload.length;
@@ -144,6 +129,88 @@ export class CalculationCompiler {
       return length;
     };
   }
+
+  /** Writers for the parts at their offsets when every header is valid. */
+  private staticWriter(parts: readonly InputPart[]): (s: PacketState, bytes: Uint8Array) => number {
+    const writers: ((s: PacketState, bytes: Uint8Array) => void)[] = [];
+    let bit = 0;
+    for (const part of parts) {
+      const at = bit;
+      switch (part.kind) {
+        case 'field': {
+          const { slot, width, signed } = part.field;
+          if (part.field.isBig) {
+            const write = bigWriter(at, width);
+            writers.push((s, bytes) => write(bytes, 0, s.big[slot]!));
+          } else {
+            const write = numberWriter(at, width);
+            const wrap = signed ? 2 ** width : 0;
+            writers.push((s, bytes) => {
+              const v = s.num[slot]!;
+              write(bytes, 0, v < 0 ? v + wrap : v);
+            });
+          }
+          bit += width;
+          break;
+        }
+        case 'constant': {
+          const write = bigWriter(at, part.width);
+          const value = part.value;
+          writers.push((_s, bytes) => write(bytes, 0, value));
+          bit += part.width;
+          break;
+        }
+        case 'header': {
+          const h = part.header;
+          if (at % 8 !== 0) throw invalid(`header ${h.name} in a calculation is not byte-aligned`);
+          writers.push((s, bytes) => h.emit(s, bytes, at >> 3));
+          bit += h.byteLength * 8;
+          break;
+        }
+      }
+    }
+    const length = (bit + 7) >> 3;
+    return (s, bytes) => {
+      for (const w of writers) w(s, bytes);
+      return length;
+    };
+  }
+}
+
+/** BufBuilder's general case: parts of invalid headers are left out. Returns the length. */
+function packSkippingInvalid(
+  parts: readonly InputPart[],
+  s: PacketState,
+  bytes: Uint8Array,
+): number {
+  let bit = 0;
+  for (const part of parts) {
+    switch (part.kind) {
+      case 'field': {
+        const f = part.field;
+        if (s.valid[f.header.index] !== 1) continue;
+        if (f.isBig) writeBig(bytes, bit, f.width, s.big[f.slot]!);
+        else writeNumber(bytes, bit, f.width, s.num[f.slot]!);
+        bit += f.width;
+        break;
+      }
+      case 'constant':
+        writeBig(bytes, bit, part.width, part.value);
+        bit += part.width;
+        break;
+      case 'header': {
+        const h = part.header;
+        if (s.valid[h.index] !== 1) continue;
+        // BMv2 asserts byte alignment here; a field before a header makes this a fault.
+        if (bit % 8 !== 0)
+          throw new RuntimeFault(`header ${h.name} in a calculation is not byte-aligned`);
+        h.emit(s, bytes, bit >> 3);
+        bit += h.byteLength * 8;
+        break;
+      }
+    }
+  }
+  return (bit + 7) >> 3;
 }
 
 /** ORs `width` bits of a (non-negative after wrap) number into zeroed `bytes` at bit `bit`. */
