@@ -79,13 +79,16 @@ function decodeGroupMembers(
   });
 }
 
-/** max_size rules (spec "Rules on Setting max_size"). */
+/**
+ * max_size rules (spec "Rules on Setting max_size"), except that 0 ("the target's maximum")
+ * is accepted even when the P4Info sets max_group_size, as PI does for BMv2.
+ */
 function decodeMaxSize(profile: ProfileBinding, group: ActionProfileGroup__Output): number {
   const maxSize = group.maxSize ?? 0;
   if (maxSize < 0) throw invalidArgument(`group ${group.groupId}: max_size ${maxSize} is negative`);
-  if (profile.maxGroupSize > 0 && (maxSize === 0 || maxSize > profile.maxGroupSize)) {
+  if (profile.maxGroupSize > 0 && maxSize > profile.maxGroupSize) {
     throw invalidArgument(
-      `group ${group.groupId}: max_size ${maxSize} must be 1..${profile.maxGroupSize} (max_group_size of '${profile.name}')`,
+      `group ${group.groupId}: max_size ${maxSize} is above max_group_size ${profile.maxGroupSize} of '${profile.name}'`,
     );
   }
   return maxSize;

@@ -13,6 +13,15 @@ export function decodeCounterData(data: CounterData__Output): CounterData {
   return { packets, bytes };
 }
 
+/** Counter values as a message; zero counts are left unset, as protobuf encoders do. */
 export function encodeCounterData(data: CounterData): CounterDataMessage {
-  return { packetCount: data.packets.toString(), byteCount: data.bytes.toString() };
+  return {
+    ...(data.packets !== 0n ? { packetCount: data.packets.toString() } : {}),
+    ...(data.bytes !== 0n ? { byteCount: data.bytes.toString() } : {}),
+  };
+}
+
+/** An Index message; index 0 is left unset inside it, as protobuf encoders do. */
+export function encodeIndex(index: number): { index?: string } {
+  return index === 0 ? {} : { index: index.toString() };
 }

@@ -7,7 +7,7 @@ import type {
   DirectCounterEntry__Output,
 } from '../../p4rt/generated/p4/v1/DirectCounterEntry.ts';
 import type { Index__Output } from '../../p4rt/generated/p4/v1/Index.ts';
-import { decodeCounterData, encodeCounterData } from './counter-data.ts';
+import { decodeCounterData, encodeCounterData, encodeIndex } from './counter-data.ts';
 import { decodeEntryKey, encodeMatch } from './entry-codec.ts';
 import type { ForwardingState } from './forwarding-state.ts';
 import type { CounterBinding, TableBinding } from './p4info-index.ts';
@@ -62,7 +62,7 @@ export function readCounters(
   return bindings.flatMap((binding) =>
     selectedIndexes(request.index, binding.size, `counter '${binding.name}'`).map((index) => ({
       counterId: binding.id,
-      index: { index: index.toString() },
+      index: encodeIndex(index),
       data: encodeCounterData(state.dataplane.readCounter(binding.name, index)),
     })),
   );

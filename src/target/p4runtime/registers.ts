@@ -3,6 +3,7 @@ import type {
   RegisterEntry__Output,
 } from '../../p4rt/generated/p4/v1/RegisterEntry.ts';
 import { decodeBytestring, encodeBytestring } from './bytestring.ts';
+import { encodeIndex } from './counter-data.ts';
 import { selectedIndexes } from './counters.ts';
 import type { ForwardingState } from './forwarding-state.ts';
 import type { RegisterBinding } from './p4info-index.ts';
@@ -48,7 +49,7 @@ export function readRegisters(
   return bindings.flatMap((binding) =>
     selectedIndexes(request.index, binding.size, `register '${binding.name}'`).map((index) => ({
       registerId: binding.id,
-      index: { index: index.toString() },
+      index: encodeIndex(index),
       data: { bitstring: encodeBytestring(state.dataplane.readRegister(binding.name, index)) },
     })),
   );
