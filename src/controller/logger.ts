@@ -1,7 +1,7 @@
 /**
  * Line logger of the controller: `time level module message key=value ...` on stderr.
- * Debug lines of a module appear when TALARIA_TRACE names it (comma-separated; `*` for
- * all), e.g. TALARIA_TRACE=informer,leader-election.
+ * Debug lines of a module appear when TALARIA_TRACE names it (comma-separated; `all` for
+ * all), e.g. TALARIA_TRACE=informer,leader-election (the same variable as src/p4rt/trace.ts).
  */
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -32,7 +32,7 @@ export function createLogger(module: string, options: LoggerOptions = {}): Logge
   const minimum = RANK[options.level ?? 'info'];
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const make = (name: string): Logger => {
-    const debugOn = traced.has('*') || traced.has(name);
+    const debugOn = traced.has('all') || traced.has(name);
     const log = (level: LogLevel, message: string, fields?: LogFields) => {
       if (level === 'debug' ? !debugOn : RANK[level] < minimum) return;
       write(

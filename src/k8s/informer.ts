@@ -2,8 +2,8 @@ import { ListWatch, Watch, type KubeConfig, type KubernetesObject } from '@kuber
 import { z } from 'zod';
 import { silentLogger, type Logger } from '../controller/logger.ts';
 import type { Counter, MetricsRegistry } from '../controller/metrics.ts';
+import { Backoff } from '../p4rt/backoff.ts';
 import type { ApiClient } from './api-client.ts';
-import { Backoff } from './backoff.ts';
 import type { InvalidObjectReporter } from './invalid-object-reporter.ts';
 import { objectIdentity } from './objects/meta.ts';
 import type { WatchedResource } from './resources.ts';
@@ -22,7 +22,7 @@ export interface InformerOptions {
    * arrive about once a minute from a real API server).
    */
   readonly inactivityTimeoutMs?: number;
-  /** Restart delays after errors. Default 1 s doubling to 30 s, with jitter. */
+  /** Restart delays after errors. Default 1 s doubling to 30 s, with ±20 % jitter. */
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
   readonly reporter?: InvalidObjectReporter;
   readonly logger?: Logger;
@@ -79,10 +79,11 @@ export class Informer<T extends { metadata: { name: string; namespace?: string }
     private readonly options: InformerOptions = {},
   ) {
     this.logger = (options.logger ?? silentLogger).child('informer');
-    this.backoff = new Backoff(
-      options.backoff?.initialMs ?? 1000,
-      options.backoff?.maxMs ?? 30_000,
-    );
+    this.backoff = new Backoff({
+      initialMs: options.backoff?.initialMs ?? 1000,
+      maxMs: options.backoff?.maxMs ?? 30_000,
+      multiplier: 2,
+    });
     const watch = new ObservedWatch(
       client.kubeConfig,
       this,
