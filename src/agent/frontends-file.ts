@@ -1,0 +1,59 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import type { Frontend } from '../model/desired-state.ts';
+import type { VipEntry } from './datapath-maps.ts';
+
+/**
+ * Which Service frontends the switch serves, for the VIP map. The agent reads them from a
+ * JSON file (`--frontends`): `{ "frontends": [Frontend, ...] }`, the frontends of the
+ * model's DesiredState (src/model/desired-state.ts) as the controller publishes them, each
+ * optionally with `"offloaded": false` while the switch does not hold it. Only frontends in
+ * the file take the fast path; everything else goes the kernel's way (kube-proxy), which is
+ * the fallback (docs/host-path.md).
+ */
+
+const frontendSchema = z
+  .object({
+    ip: z.string().refine((ip) => isIP(ip) !== 0, 'not an IP address'),
+    protocol: z.enum(['TCP', 'UDP']),
+    port: z.number().int().min(1).max(65_535),
+    family: z.union([z.literal(4), z.literal(6)]).optional(),
+    offloaded: z.boolean().default(true),
+  })
+  .passthrough();
+
+export const frontendsFileSchema = z.object({ frontends: z.array(frontendSchema) }).passthrough();
+
+type FileFrontend = Pick<Frontend, 'ip' | 'protocol' | 'port'> & { readonly offloaded?: boolean };
+
+/** VIP map entries of IPv4 frontends (the data path is IPv4 first; IPv6 ones are skipped). */
+export function vipEntriesFromFrontends(frontends: Iterable<FileFrontend>): VipEntry[] {
+  const entries = new Map<string, VipEntry>();
+  for (const frontend of frontends) {
+    if (isIP(frontend.ip) !== 4) continue;
+    const entry: VipEntry = {
+      addr: frontend.ip,
+      port: frontend.port,
+      protocol: frontend.protocol,
+      offloaded: frontend.offloaded ?? true,
+    };
+    entries.set(`${entry.addr}|${entry.protocol}|${entry.port}`, entry);
+  }
+  return [...entries.values()];
+}
+
+/** Validates the text of a frontends file; errors name the file and the field. */
+export function parseFrontendsFile(text: string, source: string): VipEntry[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${source}: not JSON: ${(error as Error).message}`);
+  }
+  const parsed = frontendsFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`${source}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return vipEntriesFromFrontends(parsed.data.frontends);
+}

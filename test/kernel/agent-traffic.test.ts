@@ -1,0 +1,251 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { FlowEntry } from '../../src/agent/datapath-maps.ts';
+import { computeTag } from '../../src/wire/tag.ts';
+import { parsePacket } from '../../src/wire/packet.ts';
+import { ETHERTYPE_TALARIA } from '../../src/wire/talaria-header.ts';
+import { startEchoServer, echo } from '../support/echo-traffic.ts';
+import { HostPathLab, type LabPod } from '../support/host-path-lab.ts';
+import { describeTier } from '../support/tiers.ts';
+import { WireTap } from '../support/wire-tap.ts';
+
+/**
+ * Real TCP and UDP connections from a client pod on host 1 to a Service whose backend is a
+ * pod on host 2, through both hosts' programs (loaded and fed by `talaria agent`) and the
+ * switch stand-in. The wire is captured on both sides of the switch: the host sends a
+ * header with flags 0 on the first packet and the cookie on every later one, the switch's
+ * replies carry COOKIE|REPLY, and the flow maps hold the cookie the switch chose.
+ */
+
+const TAG_KEY = 0x5eed1234;
+const VIP = '10.96.0.10';
+
+describeTier('kernel', 'host fast path: real traffic through the hooks', () => {
+  let lab: HostPathLab;
+  let client: LabPod;
+  let backend: LabPod;
+
+  beforeAll(async () => {
+    lab = await HostPathLab.create('traffic', {
+      hosts: 2,
+      tagKey: TAG_KEY,
+      agentArgs: ['--udp-idle-timeout', '2'],
+    });
+    const [h1, h2] = [lab.host(1), lab.host(2)];
+    const frontends = [
+      { ip: VIP, protocol: 'TCP' as const, port: 80 },
+      { ip: VIP, protocol: 'UDP' as const, port: 53 },
+    ];
+    for (const host of [h1, h2]) await lab.writeFrontends(host, frontends);
+    client = await lab.addPod(h1, 'c1');
+    backend = await lab.addPod(h2, 'b1');
+    await lab.setSwitchFrontends([
+      {
+        vip: VIP,
+        port: 80,
+        protocol: 'TCP',
+        serviceId: 1,
+        backends: [{ addr: backend.ip, port: 8080 }],
+      },
+      {
+        vip: VIP,
+        port: 53,
+        protocol: 'UDP',
+        serviceId: 2,
+        backends: [{ addr: backend.ip, port: 5353 }],
+      },
+    ]);
+    await startEchoServer(lab.lab, backend.netns, { tcp: 8080, udp: 5353 });
+    for (const host of [h1, h2]) await lab.startAgent(host);
+  });
+
+  afterAll(async () => {
+    await lab?.cleanup();
+  });
+
+  function expectedCookie(
+    clientPort: number,
+    vipPort: number,
+    protocol: number,
+    serviceId: number,
+  ) {
+    return {
+      serviceId,
+      slot: 0,
+      tag: computeTag({
+        key: TAG_KEY,
+        clientAddr: client.ip,
+        vipAddr: VIP,
+        clientPort,
+        vipPort,
+        protocol,
+        serviceId,
+        slot: 0,
+      }),
+    };
+  }
+
+  function flowOf(flows: FlowEntry[], clientPort: number) {
+    return flows.find((f) => f.key.clientAddr === client.ip && f.key.clientPort === clientPort);
+  }
+
+  it('the agents attached to the uplinks and the pod veths and filled the maps', async () => {
+    const [h1, h2] = [lab.host(1), lab.host(2)];
+    expect(await h1.datapath.readLocalPods()).toEqual([
+      {
+        addr: client.ip,
+        hostIfindex: expect.any(Number),
+        podMac: client.mac,
+        hostMac: expect.any(String),
+      },
+    ]);
+    expect(await h2.datapath.readLocalPods()).toHaveLength(1);
+    expect(await h1.datapath.readVips()).toHaveLength(2);
+    expect(await h1.datapath.readConfig()).toMatchObject({
+      enabled: true,
+      uplinkMac: h1.uplinkMac,
+      switchMac: h1.switchMac,
+      udpIdleTimeoutNs: 2_000_000_000n,
+    });
+  });
+
+  it('TCP: the first packet asks, the switch stamps, both hosts learn, later packets carry the cookie', async () => {
+    const [h1, h2] = [lab.host(1), lab.host(2)];
+    const toSwitch = await WireTap.open(lab.lab, lab.switchNetns, h1.switchPort);
+    const fromSwitch = await WireTap.open(lab.lab, h1.netns, 'uplink');
+    try {
+      const report = await echo(lab.lab, client.netns, {
+        protocol: 'TCP',
+        host: VIP,
+        port: 80,
+        count: 20,
+        intervalMs: 20,
+        localPort: 41000,
+      });
+      expect(report).toEqual({ sent: 20, got: 20, reason: 'done' });
+    } finally {
+      await toSwitch.close();
+      await fromSwitch.close();
+    }
+    const cookie = expectedCookie(41000, 80, 6, 1);
+
+    expect(flowOf(await h1.datapath.readFlows('client'), 41000)?.cookie).toEqual(cookie);
+    const remembered = flowOf(await h2.datapath.readFlows('backend'), 41000);
+    expect(remembered?.key).toEqual({
+      clientAddr: client.ip,
+      serverAddr: backend.ip,
+      clientPort: 41000,
+      serverPort: 8080,
+      protocol: 'TCP',
+    });
+    expect(remembered?.cookie).toEqual(cookie);
+
+    const sent = toSwitch.frames
+      .map((f) => parsePacket(f.bytes))
+      .filter((p) => p.tcp?.srcPort === 41000);
+    expect(sent.length).toBeGreaterThanOrEqual(22); // SYN, ACK, 20 lines, FIN...
+    expect(sent.every((p) => p.ethernet.etherType === ETHERTYPE_TALARIA)).toBe(true);
+    expect(
+      sent.every((p) => p.ethernet.src === h1.uplinkMac && p.ethernet.dst === h1.switchMac),
+    ).toBe(true);
+    expect(sent[0]?.tcp?.flags).toBe(0x02);
+    expect(sent[0]?.talaria).toMatchObject({ version: 1, flags: 0, serviceId: 0, slot: 0, tag: 0 });
+    for (const later of sent.slice(1)) {
+      expect(later.talaria).toMatchObject({ flags: 0x1, ...cookie });
+      expect(later.ipv4?.dst).toBe(VIP);
+    }
+
+    const replies = fromSwitch.frames
+      .map((f) => parsePacket(f.bytes))
+      .filter((p) => p.tcp?.dstPort === 41000);
+    expect(replies.length).toBeGreaterThanOrEqual(21);
+    for (const reply of replies) {
+      expect(reply.talaria).toMatchObject({ flags: 0x3, ...cookie });
+      expect(reply.ipv4?.src).toBe(VIP);
+    }
+
+    const standin = await lab.standin.stats();
+    expect(Object.keys(standin).filter((name) => name.startsWith('DROP_'))).toEqual([]);
+    expect(standin.NEW_CONNECTION).toBeGreaterThanOrEqual(1);
+    expect(standin.COOKIE).toBeGreaterThanOrEqual(sent.length - 1);
+    const h1Stats = await h1.datapath.readStats();
+    const h2Stats = await h2.datapath.readStats();
+    expect(h1Stats.get('FWD_FIRST_PACKET')?.packets).toBeGreaterThanOrEqual(1n);
+    expect(h1Stats.get('FWD_COOKIE')?.packets).toBeGreaterThanOrEqual(BigInt(sent.length - 1));
+    expect(h1Stats.get('FWD_TO_POD_CLIENT')?.packets).toBeGreaterThanOrEqual(
+      BigInt(replies.length),
+    );
+    expect(h2Stats.get('FWD_TO_POD_BACKEND')?.packets).toBeGreaterThanOrEqual(
+      BigInt(sent.length - 1),
+    );
+    expect(h2Stats.get('FWD_REPLY')?.packets).toBeGreaterThanOrEqual(BigInt(replies.length));
+  });
+
+  it('UDP: datagrams carry the cookie, and an idle UDP flow forgets it after the timeout', async () => {
+    const h1 = lab.host(1);
+    const first = await echo(lab.lab, client.netns, {
+      protocol: 'UDP',
+      host: VIP,
+      port: 53,
+      count: 10,
+      intervalMs: 20,
+      localPort: 42000,
+    });
+    expect(first).toEqual({ sent: 10, got: 10, reason: 'done' });
+    const cookie = expectedCookie(42000, 53, 17, 2);
+    expect(flowOf(await h1.datapath.readFlows('client'), 42000)?.cookie).toEqual(cookie);
+    const backendFlow = flowOf(await lab.host(2).datapath.readFlows('backend'), 42000);
+    expect(backendFlow?.key.serverPort).toBe(5353);
+
+    // Idle for longer than --udp-idle-timeout 2: the next datagram goes without a cookie.
+    const expiredBefore =
+      (await h1.datapath.readStats()).get('EVENT_CLIENT_FLOW_EXPIRED')?.packets ?? 0n;
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const toSwitch = await WireTap.open(lab.lab, lab.switchNetns, h1.switchPort);
+    try {
+      const again = await echo(lab.lab, client.netns, {
+        protocol: 'UDP',
+        host: VIP,
+        port: 53,
+        count: 3,
+        intervalMs: 50,
+        localPort: 42000,
+      });
+      expect(again).toEqual({ sent: 3, got: 3, reason: 'done' });
+    } finally {
+      await toSwitch.close();
+    }
+    const sent = toSwitch.frames
+      .map((f) => parsePacket(f.bytes))
+      .filter((p) => p.udp?.srcPort === 42000);
+    expect(sent.map((p) => p.talaria?.flags)).toEqual([0, 1, 1]);
+    const expiredAfter =
+      (await h1.datapath.readStats()).get('EVENT_CLIENT_FLOW_EXPIRED')?.packets ?? 0n;
+    expect(expiredAfter - expiredBefore).toBe(1n);
+  });
+
+  it('traffic that is not for a Service keeps the kernel path', async () => {
+    // Pod to pod across hosts: plain IPv4 routed by the kernel, through the switch's plain routing.
+    const toSwitch = await WireTap.open(lab.lab, lab.switchNetns, lab.host(1).switchPort);
+    try {
+      const report = await echo(lab.lab, client.netns, {
+        protocol: 'TCP',
+        host: backend.ip,
+        port: 8080,
+        count: 3,
+        intervalMs: 20,
+        localPort: 43000,
+      });
+      expect(report).toEqual({ sent: 3, got: 3, reason: 'done' });
+    } finally {
+      await toSwitch.close();
+    }
+    const sent = toSwitch.frames
+      .map((f) => parsePacket(f.bytes))
+      .filter((p) => p.tcp?.srcPort === 43000);
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.every((p) => p.talaria === undefined && p.ipv4?.dst === backend.ip)).toBe(true);
+    expect(
+      (await lab.host(1).datapath.readStats()).get('PASS_NOT_SERVICE')?.packets,
+    ).toBeGreaterThan(0n);
+  });
+});
