@@ -29,8 +29,6 @@ static __always_inline __u32 header_drop_reason(const struct talaria_hdr *hdr)
 
 	if (talaria_version(hdr) != TALARIA_VERSION)
 		return DROP_REASON_BAD_VERSION;
-	if (flags & TALARIA_FLAGS_RESERVED)
-		return HOST_DROP_RESERVED_FLAGS;
 	if (hdr->next_type != bpf_htons(ETH_P_IP))
 		return DROP_REASON_UNSUPPORTED_NEXT_TYPE;
 	if ((flags & TALARIA_FLAG_REPLY) && !(flags & TALARIA_FLAG_COOKIE))

@@ -30,16 +30,14 @@ enum drop_reason {
 enum host_drop_reason {
 	/* A pod sent a frame with the Talaria EtherType: a forged cookie never leaves the host. */
 	HOST_DROP_POD_SENT_TALARIA = 100,
-	/* Talaria flag bits 2-3 are set: they are zero in version 1. */
-	HOST_DROP_RESERVED_FLAGS = 101,
 	/* REPLY without COOKIE: a reply always carries the cookie it was sent with. */
-	HOST_DROP_REPLY_WITHOUT_COOKIE = 102,
+	HOST_DROP_REPLY_WITHOUT_COOKIE = 101,
 	/* COOKIE with service_id 0: a cookie always names its Service. */
-	HOST_DROP_COOKIE_WITHOUT_SERVICE = 103,
+	HOST_DROP_COOKIE_WITHOUT_SERVICE = 102,
 	/* The header could not be added or the MACs written (no memory). */
-	HOST_DROP_PUSH_FAILED = 104,
+	HOST_DROP_PUSH_FAILED = 103,
 	/* The header could not be removed or the MACs rewritten (no memory). */
-	HOST_DROP_STRIP_FAILED = 105,
+	HOST_DROP_STRIP_FAILED = 104,
 };
 
 #endif /* TALARIA_LIB_DROP_REASONS_H */

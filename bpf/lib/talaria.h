@@ -17,7 +17,7 @@
 /* Flags: the low nibble of byte 0. */
 #define TALARIA_FLAG_COOKIE 0x1 /* slot and tag are valid */
 #define TALARIA_FLAG_REPLY 0x2	/* the packet goes backend -> client */
-#define TALARIA_FLAGS_RESERVED 0xc
+#define TALARIA_FLAGS_RESERVED 0xc /* zero on send, ignored on receive (as the switch does) */
 
 /* Byte offsets within the header (docs/wire-format.md, "Byte layout"). */
 #define TALARIA_OFF_VERSION_FLAGS 0
@@ -61,9 +61,10 @@ static __always_inline __u8 talaria_version(const struct talaria_hdr *hdr)
 	return hdr->version_flags >> 4;
 }
 
+/* The defined flags of a received header; reserved bits are ignored. */
 static __always_inline __u8 talaria_flags(const struct talaria_hdr *hdr)
 {
-	return hdr->version_flags & 0xf;
+	return hdr->version_flags & (TALARIA_FLAG_COOKIE | TALARIA_FLAG_REPLY);
 }
 
 /* The Talaria header after the Ethernet header, or NULL when the frame ends inside it. */

@@ -11,11 +11,10 @@ import { decodeStatsKey, sumStatCounters, type StatCounter } from './datapath-ma
 /** HOST_DROP_* of bpf/lib/drop_reasons.h. */
 export const HOST_DROP_REASONS = {
   POD_SENT_TALARIA: 100,
-  RESERVED_FLAGS: 101,
-  REPLY_WITHOUT_COOKIE: 102,
-  COOKIE_WITHOUT_SERVICE: 103,
-  PUSH_FAILED: 104,
-  STRIP_FAILED: 105,
+  REPLY_WITHOUT_COOKIE: 101,
+  COOKIE_WITHOUT_SERVICE: 102,
+  PUSH_FAILED: 103,
+  STRIP_FAILED: 104,
 } as const;
 
 /** STAT_* of bpf/lib/stats.h. */
