@@ -16,6 +16,8 @@ export interface DerivationContext {
   readonly selectorMode: SelectorMode;
   readonly drainMs: number;
   readonly now: number;
+  /** The P4Info's max_group_size of each selector (0: no limit). */
+  readonly maxGroupSize?: Readonly<Record<Selector, number>>;
 }
 
 export type Derivation =
@@ -75,8 +77,15 @@ export function deriveFrontend(
   }
   active.sort((a, b) => a - b);
   const unique = active.filter((slot, i) => i === 0 || active[i - 1] !== slot);
+  const selector: Selector = frontend.clientIpAffinity ? 'affinity' : 'backend';
+  const maxGroupSize = context.maxGroupSize?.[selector] ?? 0;
+  if (maxGroupSize > 0 && unique.length > maxGroupSize) {
+    return {
+      ok: false,
+      reason: `${unique.length} active backends exceed the ${selector} selector's max group size of ${maxGroupSize}`,
+    };
+  }
   if (unique.length > 0) {
-    const selector: Selector = frontend.clientIpAffinity ? 'affinity' : 'backend';
     if (context.selectorMode === 'groups') {
       const memberIds = unique.map(memberIdOfSlot);
       for (const slot of unique) {

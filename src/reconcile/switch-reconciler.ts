@@ -29,6 +29,7 @@ import {
   heldEntryOf,
   readBackEntities,
   type HeldEntry,
+  type Selector,
 } from './switch-entries.ts';
 import type { TagKey } from './tag-key.ts';
 import { planUpdates, type Phase, type PlannedUpdate } from './update-plan.ts';
@@ -159,6 +160,7 @@ export class SwitchReconciler {
   private fullDiffNeeded = true;
   private codec: EntityCodec | undefined;
   private codecP4Info: P4Info__Output | undefined;
+  private maxGroupSize: Record<Selector, number> = { backend: 0, affinity: 0 };
   private readonly derived = new Map<string, Derived>();
   private readonly refused = new Map<string, Refusal>();
   private readonly refusedRoutes = new Map<string, Refusal>();
@@ -286,10 +288,10 @@ export class SwitchReconciler {
     try {
       if (this.needsSync) await this.sync();
       else if (!this.holdingValid) await this.readBack();
-      const fullDiff = this.fullDiffNeeded;
-      this.fullDiffNeeded = false;
       const target = this.pending ?? this.current;
       if (target === undefined) return;
+      const fullDiff = this.fullDiffNeeded;
+      this.fullDiffNeeded = false;
       this.pending = undefined;
       this.current = target;
       const now = this.settings.now();
@@ -327,8 +329,13 @@ export class SwitchReconciler {
         throw new Error('the switch has no pipeline and none is configured');
     }
     if (this.codecP4Info !== p4info) {
-      this.codec = new EntityCodec(new P4InfoIndex(p4info));
+      const index = new P4InfoIndex(p4info);
+      this.codec = new EntityCodec(index);
       this.codecP4Info = p4info;
+      this.maxGroupSize = {
+        backend: index.actionProfile(ACTION_PROFILES.backendSelector).maxGroupSize,
+        affinity: index.actionProfile(ACTION_PROFILES.affinitySelector).maxGroupSize,
+      };
     }
     await this.readBack();
     this.needsSync = false;
@@ -401,6 +408,7 @@ export class SwitchReconciler {
       selectorMode: this.settings.selectorMode,
       drainMs: this.settings.drainMs,
       now,
+      maxGroupSize: this.maxGroupSize,
     };
     const wanted = new Set<string>();
     let removedAny = false;

@@ -172,6 +172,19 @@ describe('deriveFrontend', () => {
     });
   });
 
+  it("refuses more active backends than the selector's max group size", () => {
+    const derivation = deriveFrontend(
+      frontend([backend('10.244.1.1'), backend('10.244.1.2'), backend('10.244.1.3')]),
+      7,
+      new ServiceSlots(16),
+      { ...groups, maxGroupSize: { backend: 2, affinity: 0 } },
+    );
+    expect(derivation).toEqual({
+      ok: false,
+      reason: "3 active backends exceed the backend selector's max group size of 2",
+    });
+  });
+
   it('leaves out the selector entry of a frontend without active backends', () => {
     const entries = derive(frontend([backend('10.244.1.5', 'terminating')]), new ServiceSlots(16));
     expect(entries.map((e) => e.kind)).toEqual(['frontend', 'reply', 'backend']);
