@@ -52,25 +52,50 @@ export function rpcError(error: unknown): Partial<ServiceError> {
 export type BatchOutcome = P4RuntimeError | undefined;
 
 /**
- * The gRPC error for a batch in which some element failed: status UNKNOWN, and in the
- * `grpc-status-details-bin` trailer a google.rpc.Status whose details hold one p4.v1.Error
- * per element, in request order, OK (and nothing else) for those that succeeded.
+ * Most bytes of details a failed batch carries. gRPC sends them base64-encoded in the
+ * `grpc-status-details-bin` trailer, and a Node client silently never completes a call whose
+ * trailers exceed its HTTP/2 header list limit (a batch of ~1,500 failures did here).
  */
-export function batchError(outcomes: readonly BatchOutcome[], what: string): Partial<ServiceError> {
-  const failed = outcomes.filter((o) => o !== undefined).length;
-  const message = `${failed} of ${outcomes.length} ${what} failed`;
+const maxDetailsBytes = 48 * 1024;
+
+function encodeStatus(
+  message: string,
+  outcomes: readonly BatchOutcome[],
+  withMessages: boolean,
+): Buffer {
   const details = outcomes.map((outcome) =>
     packAny(
       'p4.v1.Error',
       outcome === undefined
         ? { canonicalCode: GrpcStatus.OK }
-        : { canonicalCode: GrpcStatus[outcome.code], message: outcome.message },
+        : {
+            canonicalCode: GrpcStatus[outcome.code],
+            ...(withMessages ? { message: outcome.message } : {}),
+          },
     ),
   );
+  return encodeMessage('google.rpc.Status', { code: GrpcStatus.UNKNOWN, message, details });
+}
+
+/**
+ * The gRPC error for a batch in which some element failed: status UNKNOWN, and in the
+ * `grpc-status-details-bin` trailer a google.rpc.Status whose details hold one p4.v1.Error
+ * per element, in request order, OK (and nothing else) for those that succeeded. When the
+ * details would not fit the trailer, the errors lose their messages; when even that does not
+ * fit (batches of more than ~1,000 failures), the status carries no details and its message
+ * says so and names the first failure (docs/target.md).
+ */
+export function batchError(outcomes: readonly BatchOutcome[], what: string): Partial<ServiceError> {
+  const failures = outcomes.filter((o) => o !== undefined);
+  const message = `${failures.length} of ${outcomes.length} ${what} failed`;
+  let status = encodeStatus(message, outcomes, true);
+  if (status.length > maxDetailsBytes) status = encodeStatus(message, outcomes, false);
   const metadata = new Metadata();
-  metadata.set(
-    'grpc-status-details-bin',
-    encodeMessage('google.rpc.Status', { code: GrpcStatus.UNKNOWN, message, details }),
-  );
-  return { code: GrpcStatus.UNKNOWN, details: message, metadata };
+  if (status.length <= maxDetailsBytes) {
+    metadata.set('grpc-status-details-bin', status);
+    return { code: GrpcStatus.UNKNOWN, details: message, metadata };
+  }
+  const first = failures[0]!;
+  const summary = `${message}; too many to detail in gRPC trailers, the first: ${first.code}: ${first.message}`;
+  return { code: GrpcStatus.UNKNOWN, details: summary, metadata };
 }
