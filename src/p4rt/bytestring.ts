@@ -57,31 +57,10 @@ function toBigInt(value: bigint | number, what: string): bigint {
   return BigInt(value);
 }
 
-const IPV4_PATTERN = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-const MAC_PATTERN = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
-
-/** '10.0.0.1' as a 32-bit value; anything else is an error naming `what`. */
-export function ipv4ToValue(address: string, what: string): bigint {
-  const octets = IPV4_PATTERN.exec(address)?.slice(1).map(Number);
-  if (octets === undefined || octets.some((o) => o > 255)) {
-    throw new BytestringError(`${what}: "${address}" is not an IPv4 address`);
-  }
-  return octets.reduce((acc, octet) => (acc << 8n) | BigInt(octet), 0n);
-}
-
-/** A 32-bit value as a dotted IPv4 address. */
-export function valueToIpv4(value: bigint): string {
-  return [24n, 16n, 8n, 0n].map((shift) => Number((value >> shift) & 0xffn)).join('.');
-}
-
-/** 'aa:bb:cc:dd:ee:ff' as a 48-bit value. */
-export function macToValue(mac: string, what: string): bigint {
-  if (!MAC_PATTERN.test(mac)) throw new BytestringError(`${what}: "${mac}" is not a MAC address`);
-  return BigInt(`0x${mac.replaceAll(':', '')}`);
-}
-
-/** A 48-bit value as a lower-case colon-separated MAC address. */
-export function valueToMac(value: bigint): string {
-  const hex = value.toString(16).padStart(12, '0');
-  return hex.match(/../g)!.join(':');
+/** `value` as exactly ceil(bitwidth / 8) big-endian bytes (e.g. a MAC's 6), for display. */
+export function fixedWidthBytes(value: bigint | number, bitwidth: number): Buffer {
+  const hex = BigInt(value)
+    .toString(16)
+    .padStart(Math.ceil(bitwidth / 8) * 2, '0');
+  return Buffer.from(hex, 'hex');
 }

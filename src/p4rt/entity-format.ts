@@ -1,4 +1,5 @@
-import { valueToIpv4, valueToMac } from './bytestring.ts';
+import { bytesToMac, numberToIpv4 } from '../wire/addresses.ts';
+import { fixedWidthBytes } from './bytestring.ts';
 import type { MatchValue, NamedAction, NamedTableEntry, Value } from './entity-codec.ts';
 import type { P4InfoIndex } from './p4info-index.ts';
 
@@ -9,8 +10,8 @@ import type { P4InfoIndex } from './p4info-index.ts';
 
 export function formatValue(name: string, bitwidth: number, value: Value): string {
   const big = BigInt(value);
-  if (bitwidth === 32 && /addr|ip/i.test(name)) return valueToIpv4(big);
-  if (bitwidth === 48 && /mac/i.test(name)) return valueToMac(big);
+  if (bitwidth === 32 && /addr|ip/i.test(name)) return numberToIpv4(Number(big));
+  if (bitwidth === 48 && /mac/i.test(name)) return bytesToMac(fixedWidthBytes(big, 48));
   return big.toString();
 }
 

@@ -10,10 +10,7 @@ export {
   canonicalBytestring,
   decodeBytestring,
   encodeBytestring,
-  ipv4ToValue,
-  macToValue,
-  valueToIpv4,
-  valueToMac,
+  fixedWidthBytes,
 } from './bytestring.ts';
 export {
   insert,

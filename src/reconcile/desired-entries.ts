@@ -1,4 +1,4 @@
-import { ipv4ToValue } from '../p4rt/bytestring.ts';
+import { ipv4ToNumber } from '../wire/addresses.ts';
 import type { Frontend, HostRoute, L4Protocol } from '../model/desired-state.ts';
 import { endpointKey, type ServiceSlots } from './id-allocator.ts';
 import { memberIdOfSlot, type Selector, type SwitchEntry } from './switch-entries.ts';
@@ -116,14 +116,13 @@ export function deriveRoute(route: HostRoute): SwitchEntry | string {
   const prefixLen = Number(lengthText);
   if (!/^\d{1,2}$/.test(lengthText) || prefixLen > 32)
     return `route ${route.prefix}: bad prefix length`;
-  let value: bigint;
+  let value: number;
   try {
-    value = ipv4ToValue(address, `route ${route.prefix}`);
+    value = ipv4ToNumber(address, `route ${route.prefix}`);
   } catch (error) {
     return (error as Error).message;
   }
-  const hostBits = (1n << BigInt(32 - prefixLen)) - 1n;
-  if ((value & hostBits) !== 0n)
+  if (value % 2 ** (32 - prefixLen) !== 0)
     return `route ${route.prefix}: address has bits set beyond /${prefixLen}`;
   return {
     kind: 'route',

@@ -1,4 +1,4 @@
-import { ipv4ToValue, macToValue, valueToIpv4, valueToMac } from '../p4rt/bytestring.ts';
+import { fixedWidthBytes } from '../p4rt/bytestring.ts';
 import type {
   EntityCodec,
   MatchValue,
@@ -8,6 +8,7 @@ import type {
   Value,
 } from '../p4rt/entity-codec.ts';
 import type { Entity } from '../p4rt/generated/p4/v1/Entity.ts';
+import { bytesToMac, ipv4ToNumber, macToNumber, numberToIpv4 } from '../wire/addresses.ts';
 import { ACTION_PROFILES, ACTIONS, TABLES } from './p4-names.ts';
 
 /**
@@ -145,7 +146,9 @@ const SELECT_TABLE_OF: Record<Selector, string> = {
   affinity: TABLES.affinitySelect,
 };
 
-const ip = (address: string, what: string): bigint => ipv4ToValue(address, what);
+const ip = (address: string, what: string): number => ipv4ToNumber(address, what);
+const ipv4Of = (value: bigint): string => numberToIpv4(Number(value));
+const macOf = (value: bigint): string => bytesToMac(fixedWidthBytes(value, 48));
 const pickSlot = (slot: number): NamedAction => ({ name: ACTIONS.pickSlot, params: { slot } });
 
 function namedTableEntry(entry: SwitchEntry, withAction: boolean): NamedTableEntry | undefined {
@@ -203,8 +206,8 @@ function namedTableEntry(entry: SwitchEntry, withAction: boolean): NamedTableEnt
         },
         action(ACTIONS.forwardToHost, {
           port: entry.port,
-          smac: macToValue(entry.smac, 'route smac'),
-          dmac: macToValue(entry.dmac, 'route dmac'),
+          smac: macToNumber(entry.smac, 'route smac'),
+          dmac: macToNumber(entry.dmac, 'route dmac'),
         }),
       );
     case 'tagKey':
@@ -331,7 +334,7 @@ export function heldEntryOf(named: NamedEntity): HeldEntry | undefined {
     case TABLES.frontends: {
       const entry = {
         kind: 'frontend',
-        vip: valueToIpv4(big(num(match.vip_addr))),
+        vip: ipv4Of(big(num(match.vip_addr))),
         protocol: num(match.protocol),
         port: num(match.vip_port),
         serviceId: 0,
@@ -352,7 +355,7 @@ export function heldEntryOf(named: NamedEntity): HeldEntry | undefined {
       if (typeof params === 'string') return invalid(entry, params);
       return held({
         ...entry,
-        vip: valueToIpv4(big(params.vip_addr)),
+        vip: ipv4Of(big(params.vip_addr)),
         port: Number(big(params.vip_port)),
         protocol: Number(big(params.protocol)),
       });
@@ -369,7 +372,7 @@ export function heldEntryOf(named: NamedEntity): HeldEntry | undefined {
       if (typeof params === 'string') return invalid(entry, params);
       return held({
         ...entry,
-        addr: valueToIpv4(big(params.addr)),
+        addr: ipv4Of(big(params.addr)),
         port: Number(big(params.port)),
       });
     }
@@ -399,7 +402,7 @@ export function heldEntryOf(named: NamedEntity): HeldEntry | undefined {
       const lpm = typeof dst === 'object' && dst.kind === 'lpm' ? dst : undefined;
       const entry = {
         kind: 'route',
-        prefix: valueToIpv4(big(lpm?.value)),
+        prefix: ipv4Of(big(lpm?.value)),
         prefixLen: lpm?.prefixLen ?? 0,
         port: 0,
         smac: '',
@@ -410,8 +413,8 @@ export function heldEntryOf(named: NamedEntity): HeldEntry | undefined {
       return held({
         ...entry,
         port: Number(big(params.port)),
-        smac: valueToMac(big(params.smac)),
-        dmac: valueToMac(big(params.dmac)),
+        smac: macOf(big(params.smac)),
+        dmac: macOf(big(params.dmac)),
       });
     }
     case TABLES.tagKey: {

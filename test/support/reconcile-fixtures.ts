@@ -1,4 +1,4 @@
-import { valueToIpv4 } from '../../src/p4rt/bytestring.ts';
+import { numberToIpv4 } from '../../src/wire/addresses.ts';
 import { insert, P4RuntimeClient } from '../../src/p4rt/client.ts';
 import {
   EntityCodec,
@@ -23,7 +23,7 @@ import { ACTION_PROFILES, TABLES } from '../../src/reconcile/p4-names.ts';
  * check what it holds against a desired state.
  */
 
-const addressOf = (n: number): string => valueToIpv4(BigInt(n >>> 0));
+const addressOf = (n: number): string => numberToIpv4(n >>> 0);
 
 /** Service i: VIP 10.96.0.0 + i, port 80 (TCP); backend j: 10.128.0.0 + i * perService + j. */
 export function syntheticFrontend(
@@ -154,6 +154,8 @@ export function readingLines(reading: SwitchReading): string[] {
   ].sort();
 }
 
+const ipv4Of = (value: bigint): string => numberToIpv4(Number(value));
+
 const exact = (entry: NamedTableEntry, field: string): bigint => {
   const match = entry.match[field];
   return BigInt(typeof match === 'object' ? ('value' in match ? match.value : 0) : (match ?? 0));
@@ -206,7 +208,7 @@ export function compareWithState(
     const reply = replies.get(serviceId);
     if (
       reply === undefined ||
-      valueToIpv4(param(reply, 'vip_addr')) !== frontend.ip ||
+      ipv4Of(param(reply, 'vip_addr')) !== frontend.ip ||
       Number(param(reply, 'vip_port')) !== frontend.port
     ) {
       problems.push(`${frontend.key}: reply entry of service ${serviceId} missing or wrong`);
@@ -215,7 +217,7 @@ export function compareWithState(
     for (const entry of slotEntries) {
       if (Number(exact(entry, 'service_id')) !== serviceId) continue;
       slots.set(
-        `${valueToIpv4(param(entry, 'addr'))}:${param(entry, 'port')}`,
+        `${ipv4Of(param(entry, 'addr'))}:${param(entry, 'port')}`,
         Number(exact(entry, 'slot')),
       );
     }
@@ -286,7 +288,7 @@ function frontendEntryOf(
   const protocol = frontend.protocol === 'TCP' ? 6n : 17n;
   return entries.find(
     (e) =>
-      valueToIpv4(exact(e, 'vip_addr')) === frontend.ip &&
+      ipv4Of(exact(e, 'vip_addr')) === frontend.ip &&
       exact(e, 'protocol') === protocol &&
       exact(e, 'vip_port') === BigInt(frontend.port),
   );
