@@ -59,6 +59,7 @@ export class Controller {
   readonly pipeline: DesiredStatePipeline;
   readonly elector: LeaderElector;
   private writers: Reconciler | undefined;
+  private currentLeadership: Leadership | undefined;
   private probeServer: ProbeServer | undefined;
   private readonly events: EventRecorder;
   private readonly reportedNotOffloaded = new Set<string>();
@@ -135,6 +136,11 @@ export class Controller {
     return controller;
   }
 
+  /** The election id this replica programs the switches with, while it leads. */
+  get leadership(): Leadership | undefined {
+    return this.currentLeadership;
+  }
+
   /** The writers, while this replica leads. */
   get reconciler(): Reconciler | undefined {
     return this.writers;
@@ -166,7 +172,7 @@ export class Controller {
     try {
       switches = await Promise.all(
         config.switches.map(async (s) => ({
-          name: s.name,
+          // The reconciler names switches address/deviceId: it does not take `name` yet.
           address: s.address,
           deviceId: s.deviceId,
           ...(s.tls ? { tls: await readTls(s.tls) } : {}),
@@ -178,6 +184,7 @@ export class Controller {
       return;
     }
     if (!this.elector.isLeader) return;
+    this.currentLeadership = leadership;
     const reconcileLog = logger.child('reconcile');
     this.writers = new Reconciler(
       {
@@ -201,6 +208,7 @@ export class Controller {
   private stopWriters(reason: string): void {
     this.writers?.close();
     this.writers = undefined;
+    this.currentLeadership = undefined;
     if (!this.stopping) {
       this.options.logger.error('leadership lost: stopped programming the switches', { reason });
       this.resolveLost(reason);
