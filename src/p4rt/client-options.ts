@@ -52,7 +52,7 @@ export const clientOptionsSchema = z
       })
       .optional(),
     /** Deadline of unary RPCs and reads. */
-    rpcTimeoutMs: z.number().int().positive().default(120_000),
+    rpcTimeoutMs: z.number().int().positive().default(60_000),
     /** Largest gRPC message sent or received (whole-table reads can be large). */
     maxMessageBytes: z
       .number()

@@ -18,7 +18,12 @@ import { p4RuntimeService } from './schema.ts';
 import { StreamSession, uint128, type SessionState, type StateListener } from './stream-session.ts';
 
 export interface WriteOptions {
-  /** Updates per Write RPC. Default 1000. */
+  /**
+   * Updates per Write RPC. Default 256: a failed batch reports one p4.v1.Error per update in
+   * a gRPC trailer, and Node's HTTP/2 client does not accept trailers above 64 KiB (the call
+   * would never complete), so batches stay small enough for every update to fail with a
+   * message.
+   */
   readonly batchSize?: number;
   /**
    * Write RPCs in flight at once. The caller promises that the updates of one write() do
@@ -39,6 +44,8 @@ export interface WriteResult {
 
 /** Whether ensurePipeline found the pipeline installed or had to push it. */
 export type PipelineOutcome = 'unchanged' | 'pushed';
+
+export const DEFAULT_BATCH_SIZE = 256;
 
 export const insert = (entity: Entity): Update => ({ type: 'INSERT', entity });
 export const modify = (entity: Entity): Update => ({ type: 'MODIFY', entity });
@@ -212,7 +219,7 @@ export class P4RuntimeClient {
    * its index in `updates`. Updates that depend on each other belong in separate calls.
    */
   async write(updates: readonly Update[], options: WriteOptions = {}): Promise<WriteResult> {
-    const batchSize = Math.max(1, options.batchSize ?? 1000);
+    const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
     const concurrency = Math.max(1, options.concurrency ?? 4);
     const failures: UpdateError[] = [];
     let next = 0;

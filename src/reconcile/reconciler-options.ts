@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BackoffOptions } from '../p4rt/backoff.ts';
+import { DEFAULT_BATCH_SIZE } from '../p4rt/client.ts';
 import { clientOptionsSchema, electionIdSchema } from '../p4rt/client-options.ts';
 import type { Pipeline } from '../p4rt/pipeline.ts';
 import { SLOT_LIMIT } from './p4-names.ts';
@@ -28,8 +29,8 @@ export const reconcilerOptionsSchema = z
     drainMs: z.number().int().nonnegative().default(120_000),
     /** Slots per Service, at most 2^16 (the cookie's slot field). */
     maxSlotsPerService: z.number().int().min(1).max(SLOT_LIMIT).default(SLOT_LIMIT),
-    /** Updates per Write RPC. */
-    batchSize: z.number().int().min(1).max(100_000).default(1000),
+    /** Updates per Write RPC (see WriteOptions.batchSize for why not more by default). */
+    batchSize: z.number().int().min(1).max(100_000).default(DEFAULT_BATCH_SIZE),
     /** Write RPCs in flight at once within one phase. */
     writeConcurrency: z.number().int().min(1).max(64).default(4),
     /** How long a frontend the switch refused stays off the switch before it is tried again. */
