@@ -124,19 +124,22 @@ class AfPacketRelay {
 
 /**
  * Opens ports on Linux interfaces through raw AF_PACKET sockets (needs CAP_NET_RAW and a
- * C compiler on first use). `onFailure` hears of a relay that dies after start.
+ * C compiler on first use). `onFailure` hears of a relay that dies after start. With
+ * `networkNamespace`, the interfaces are those of that named namespace (`ip netns`).
  */
 export async function openAfPacketPorts(
   attachments: readonly InterfaceAttachment[],
   onFailure: (error: Error) => void,
+  networkNamespace?: string,
 ): Promise<Port[]> {
   if (attachments.length === 0) return [];
   const binary = await afPacketRelayBinary();
-  const relay = spawn(
-    binary,
-    attachments.map((a) => a.interfaceName),
-    { stdio: ['pipe', 'pipe', 'pipe'] },
-  );
+  const names = attachments.map((a) => a.interfaceName);
+  const relay = networkNamespace
+    ? spawn('ip', ['netns', 'exec', networkNamespace, binary, ...names], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      })
+    : spawn(binary, names, { stdio: ['pipe', 'pipe', 'pipe'] });
   const group = new AfPacketRelay(relay, attachments, onFailure);
   await group.start();
   return group.ports;
