@@ -186,21 +186,25 @@ export class NodeAgent {
     // A record whose veth is gone (or was reused by another pod) describes no pod any more.
     const live = records.filter((r) => byIndex.get(r.hostIfindex)?.name === r.hostIfname);
     const wanted = new Map(live.map((r) => [r.hostIfname, r]));
+    // Events are logged once the maps agree with the hooks, so a reader of the log can
+    // rely on both.
+    const events: AgentEvent[] = [];
 
     for (const [ifname, ifindex] of this.attached) {
       const record = wanted.get(ifname);
       if (record?.hostIfindex === ifindex) continue;
       if (byIndex.get(ifindex)?.name === ifname) await detachIngress(ifname);
       this.attached.delete(ifname);
-      this.log({ event: 'pod-detached', hostIfname: ifname });
+      events.push({ event: 'pod-detached', hostIfname: ifname });
     }
     for (const record of live) {
       if (this.attached.get(record.hostIfname) === record.hostIfindex) continue;
       await attachIngress(record.hostIfname, this.loaded.programs.programPin('lxc'));
       this.attached.set(record.hostIfname, record.hostIfindex);
-      this.log(podEvent('pod-attached', record));
+      events.push(podEvent('pod-attached', record));
     }
     await this.datapath.syncLocalPods(live.map(localPodOf));
+    for (const event of events) this.log(event);
   }
 
   private async syncFrontends(): Promise<void> {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FlowEntry } from '../../src/agent/datapath-maps.ts';
 import { computeTag } from '../../src/wire/tag.ts';
-import { parsePacket } from '../../src/wire/packet.ts';
-import { ETHERTYPE_TALARIA } from '../../src/wire/talaria-header.ts';
+import { buildPacket, parsePacket } from '../../src/wire/packet.ts';
+import { cookieHeader, ETHERTYPE_TALARIA } from '../../src/wire/talaria-header.ts';
 import { startEchoServer, echo } from '../support/echo-traffic.ts';
 import { HostPathLab, type LabPod } from '../support/host-path-lab.ts';
 import { describeTier } from '../support/tiers.ts';
@@ -248,4 +248,93 @@ describeTier('kernel', 'host fast path: real traffic through the hooks', () => {
       (await lab.host(1).datapath.readStats()).get('PASS_NOT_SERVICE')?.packets,
     ).toBeGreaterThan(0n);
   });
+
+  /** Drop counters a host's data path added over `action` (passes of unrelated frames left out). */
+  async function dropsOver(hostIndex: number, action: () => Promise<void>) {
+    const datapath = lab.host(hostIndex).datapath;
+    const before = await datapath.readStats();
+    await action();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const delta: Record<string, bigint> = {};
+    for (const [name, counter] of await datapath.readStats()) {
+      const d = counter.packets - (before.get(name)?.packets ?? 0n);
+      if (d > 0n && name.includes('DROP_')) delta[name] = d;
+    }
+    return delta;
+  }
+
+  it('a pod that sends its own Talaria header (a forged cookie) is dropped on its host', async () => {
+    const h1 = lab.host(1);
+    const forged = buildPacket({
+      ethernet: { dst: await lab.lab.mac(h1.netns, client.hostIfname), src: client.mac },
+      talaria: cookieHeader({ serviceId: 1, slot: 7, tag: 0x12345678 }),
+      ipv4: { src: client.ip, dst: VIP },
+      tcp: { srcPort: 45000, dstPort: 80, flags: 0x10 },
+    });
+    const onWire = await WireTap.open(lab.lab, lab.switchNetns, h1.switchPort);
+    const fromPod = await WireTap.open(lab.lab, client.netns, 'eth0');
+    try {
+      const counted = await dropsOver(1, async () => fromPod.send(forged));
+      expect(counted).toEqual({ HOST_DROP_POD_SENT_TALARIA: 1n });
+    } finally {
+      await fromPod.close();
+      await onWire.close();
+    }
+    expect(onWire.frames.filter((f) => f.bytes.includes(Buffer.from('12345678', 'hex')))).toEqual(
+      [],
+    );
+  });
+
+  const reply = () => ({
+    ethernet: { dst: lab.host(1).uplinkMac, src: lab.host(1).switchMac },
+    ipv4: { src: VIP, dst: client.ip },
+    tcp: { srcPort: 80, dstPort: 45001, flags: 0x10 },
+  });
+  const malformed: [string, () => Uint8Array, string][] = [
+    [
+      'version 2',
+      () =>
+        buildPacket({
+          ...reply(),
+          talaria: { ...cookieHeader({ serviceId: 1, slot: 0, tag: 1, reply: true }), version: 2 },
+        }),
+      'DROP_BAD_VERSION',
+    ],
+    [
+      'REPLY without COOKIE',
+      () =>
+        buildPacket({
+          ...reply(),
+          talaria: { ...cookieHeader({ serviceId: 1, slot: 0, tag: 1 }), flags: 0x2 },
+        }),
+      'HOST_DROP_REPLY_WITHOUT_COOKIE',
+    ],
+    [
+      'a header cut short',
+      () =>
+        buildPacket({
+          ...reply(),
+          talaria: cookieHeader({ serviceId: 1, slot: 0, tag: 1, reply: true }),
+        }).subarray(0, 24),
+      'DROP_PARSE_ERROR',
+    ],
+  ];
+  for (const [what, frame, reason] of malformed) {
+    it(`a frame from the wire with ${what} is dropped (${reason}) and never reaches the pod`, async () => {
+      const h1 = lab.host(1);
+      const wire = await WireTap.open(lab.lab, lab.switchNetns, h1.switchPort);
+      const inPod = await WireTap.open(lab.lab, client.netns, 'eth0');
+      try {
+        const counted = await dropsOver(1, async () => wire.send(frame()));
+        expect(counted).toEqual({ [reason]: 1n });
+      } finally {
+        await wire.close();
+        await inPod.close();
+      }
+      expect(inPod.frames.filter((f) => parsePacket(f.bytes).tcp?.dstPort === 45001)).toEqual([]);
+      expect(
+        (await lab.host(1).datapath.readFlows('client')).filter((f) => f.key.clientPort === 45001),
+      ).toEqual([]);
+    });
+  }
 });

@@ -74,11 +74,23 @@ export class NetnsLab {
     }
   }
 
-  /** Creates a namespace with its loopback up; returns its full name. */
-  async addNamespace(name: string): Promise<string> {
+  /**
+   * Creates a namespace with its loopback up; returns its full name. IPv6 is off unless
+   * asked for, so links coming up send no router solicitations or MLD reports that a test
+   * counting packets would have to tell apart from its own.
+   */
+  async addNamespace(name: string, options: { ipv6?: boolean } = {}): Promise<string> {
     const netns = `${this.prefix}-${name}`;
     await runHostCommand(['ip', 'netns', 'add', netns]);
     this.namespaces.push(netns);
+    if (!options.ipv6) {
+      await this.exec(netns, [
+        'sysctl',
+        '-qw',
+        'net.ipv6.conf.all.disable_ipv6=1',
+        'net.ipv6.conf.default.disable_ipv6=1',
+      ]);
+    }
     await this.exec(netns, ['ip', 'link', 'set', 'lo', 'up']);
     return netns;
   }
