@@ -121,6 +121,7 @@ export const statusCommand = defineCommand({
           .filter((t) => t.directCounterIds.length > 0)
           .map((t) => codec.readDirectCounters(t.name)),
       );
+      // Indexed counters belong to no table: shown only when every table is.
       const counters =
         options.table === undefined
           ? await readOptional(
@@ -128,7 +129,7 @@ export const statusCommand = defineCommand({
               codec,
               index.counters.all.map((c) => codec.readCounter(c.name)),
             )
-          : [];
+          : undefined;
 
       const counts = new Map<string, string>();
       if (typeof directCounts !== 'string') {
@@ -182,7 +183,7 @@ export const statusCommand = defineCommand({
           );
         }
       }
-      if (typeof counters !== 'string') {
+      if (counters !== undefined && typeof counters !== 'string') {
         for (const counter of index.counters.all) {
           const cells = counters.flatMap((n) =>
             n.kind === 'counter' &&
