@@ -16,8 +16,12 @@ const schema = z
     p4info: z.string().min(1).optional(),
     grpc: z
       .string()
-      .regex(hostPort, 'expected HOST:PORT')
-      .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'port above 65535')
+      .refine(
+        (v) =>
+          /^unix:\/\S+$/.test(v) ||
+          (hostPort.test(v) && Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535),
+        'expected HOST:PORT (port up to 65535) or unix:/PATH',
+      )
       .default('127.0.0.1:9559'),
     'device-id': z
       .string()
@@ -55,7 +59,7 @@ export const switchCommand = defineCommand({
     '--pipeline FILE   BMv2 JSON from p4c to run from the start (with --p4info); without',
     '                  it packets drop until a controller pushes a pipeline',
     '--p4info FILE     its P4Info (.txtpb text format, or binary)',
-    '--grpc HOST:PORT  P4Runtime server address (default 127.0.0.1:9559)',
+    '--grpc ADDRESS    P4Runtime server address, HOST:PORT or unix:/PATH (default 127.0.0.1:9559)',
     '--device-id N     P4Runtime device id (default 1)',
     '--port N@IF       switch port N on Linux interface IF (raw AF_PACKET, needs root and',
     '                  a C compiler on first use), or N@mem for an unconnected port',

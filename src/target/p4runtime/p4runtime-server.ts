@@ -43,16 +43,21 @@ export class P4RuntimeServer {
     readonly address: string,
   ) {}
 
-  /** Starts serving `device` on `address` (host:port; port 0 picks a free one). */
+  /**
+   * Starts serving `device` on `address`: host:port (port 0 picks a free one) or
+   * unix:/path (a socket file, reachable from other network namespaces).
+   */
   static async start(device: P4RuntimeDevice, address: string): Promise<P4RuntimeServer> {
     const server = new Server({ 'grpc.max_receive_message_length': maxReceiveMessageBytes });
-    const host = address.slice(0, address.lastIndexOf(':'));
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) =>
         error ? reject(new Error(`cannot listen on ${address}: ${error.message}`)) : resolve(bound),
       );
     });
-    const instance = new P4RuntimeServer(server, `${host}:${port}`);
+    const bound = address.startsWith('unix:')
+      ? address
+      : `${address.slice(0, address.lastIndexOf(':'))}:${port}`;
+    const instance = new P4RuntimeServer(server, bound);
     server.addService(p4RuntimeService().service, instance.handlers(device));
     return instance;
   }
