@@ -12,6 +12,13 @@ export interface BackoffOptions {
   readonly random?: () => number;
 }
 
+export const DEFAULT_BACKOFF = {
+  initialMs: 100,
+  multiplier: 1.6,
+  maxMs: 10_000,
+  jitter: 0.2,
+} as const;
+
 /**
  * Exponential backoff with jitter and a cap. `next()` returns the delay before the next
  * attempt and grows the base; `reset()` after a success starts over. Jitter keeps many
@@ -27,10 +34,10 @@ export class Backoff {
   private attempt = 0;
 
   constructor(options: BackoffOptions = {}) {
-    this.initialMs = options.initialMs ?? 100;
-    this.multiplier = options.multiplier ?? 1.6;
-    this.maxMs = options.maxMs ?? 10_000;
-    this.jitter = options.jitter ?? 0.2;
+    this.initialMs = options.initialMs ?? DEFAULT_BACKOFF.initialMs;
+    this.multiplier = options.multiplier ?? DEFAULT_BACKOFF.multiplier;
+    this.maxMs = options.maxMs ?? DEFAULT_BACKOFF.maxMs;
+    this.jitter = options.jitter ?? DEFAULT_BACKOFF.jitter;
     this.random = options.random ?? Math.random;
     if (!(this.initialMs > 0) || !(this.maxMs >= this.initialMs)) {
       throw new RangeError(

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { DEFAULT_BACKOFF } from './backoff.ts';
 import {
   parseClientOptions,
   type P4RuntimeClientOptions,
@@ -65,9 +66,14 @@ export class P4RuntimeClient {
   constructor(options: P4RuntimeClientOptions) {
     this.options = parseClientOptions(options);
     const { tls, maxMessageBytes } = this.options;
+    const backoff = this.options.backoff;
     const channelOptions: grpc.ChannelOptions = {
       'grpc.max_receive_message_length': maxMessageBytes,
       'grpc.max_send_message_length': maxMessageBytes,
+      // The channel reconnects on its own schedule too (1 s up to 120 s by default): keep it
+      // within ours, so a switch that is back is found at our next attempt.
+      'grpc.initial_reconnect_backoff_ms': backoff?.initialMs ?? DEFAULT_BACKOFF.initialMs,
+      'grpc.max_reconnect_backoff_ms': backoff?.maxMs ?? DEFAULT_BACKOFF.maxMs,
       ...(tls?.serverNameOverride
         ? { 'grpc.ssl_target_name_override': tls.serverNameOverride }
         : {}),
