@@ -14,6 +14,8 @@ import type { ServiceModel } from './service-frontends.ts';
  */
 export class DesiredStateAssembler {
   private readonly models = new Map<string, ServiceModel>();
+  /** The models with something not offloaded (few), so build() need not visit every one. */
+  private readonly reporting = new Map<string, readonly NotOffloaded[]>();
   /** frontend key -> service key -> the frontend that service asks for. */
   private readonly claims = new Map<string, Map<string, Frontend>>();
   private readonly winners = new Map<string, Frontend>();
@@ -34,6 +36,9 @@ export class DesiredStateAssembler {
     } else {
       this.models.set(serviceKey, model);
     }
+    if (model !== undefined && model.notOffloaded.length > 0)
+      this.reporting.set(serviceKey, model.notOffloaded);
+    else this.reporting.delete(serviceKey);
     for (const frontend of model?.frontends ?? []) {
       let claimants = this.claims.get(frontend.key);
       if (claimants === undefined) this.claims.set(frontend.key, (claimants = new Map()));
@@ -50,7 +55,7 @@ export class DesiredStateAssembler {
   /** A fresh DesiredState; later changes to the assembler do not reach it. */
   build(): DesiredState {
     const notOffloaded: NotOffloaded[] = [];
-    for (const model of this.models.values()) notOffloaded.push(...model.notOffloaded);
+    for (const items of this.reporting.values()) notOffloaded.push(...items);
     for (const key of this.contested) {
       const winner = this.winners.get(key)!;
       for (const frontend of this.claims.get(key)!.values()) {
