@@ -29,11 +29,13 @@ function decodeField(
   switch (field.kind) {
     case 'exact':
       return { kind: 'exact', value: decodeBytestring(match.exact?.value, width, `${what} value`) };
-    case 'optional':
-      return {
-        kind: 'optional',
-        value: decodeBytestring(match.optional?.value, width, `${what} value`),
-      };
+    case 'optional': {
+      const value = decodeBytestring(match.optional?.value, width, `${what} value`);
+      // An optional key compiled as ternary (p4c does) matches its value under a full mask.
+      return field.dataplaneKind === 'ternary'
+        ? { kind: 'ternary', value, mask: (1n << BigInt(width)) - 1n }
+        : { kind: 'optional', value };
+    }
     case 'lpm': {
       const value = decodeBytestring(match.lpm?.value, width, `${what} value`);
       const prefixLength = match.lpm?.prefixLen ?? 0;
@@ -186,10 +188,14 @@ export function encodeMatch(table: TableBinding, match: EntryMatch): FieldMatch[
         });
         break;
       case 'ternary':
-        fields.push({
-          fieldId,
-          ternary: { value: encodeBytestring(m.value), mask: encodeBytestring(m.mask) },
-        });
+        fields.push(
+          field.kind === 'optional'
+            ? { fieldId, optional: { value: encodeBytestring(m.value) } }
+            : {
+                fieldId,
+                ternary: { value: encodeBytestring(m.value), mask: encodeBytestring(m.mask) },
+              },
+        );
         break;
       case 'range':
         fields.push({

@@ -15,9 +15,13 @@ import { invalidArgument } from './p4runtime-error.ts';
 
 export interface MatchFieldBinding {
   readonly id: number;
+  /** The P4Info name (what error messages show). */
   readonly name: string;
   readonly bitwidth: number;
+  /** The P4Runtime match kind (P4Info). */
   readonly kind: MatchKind;
+  /** How the data plane matches it: 'ternary' for a P4Info optional field compiled by p4c. */
+  readonly dataplaneKind: MatchKind;
 }
 
 export interface ParamBinding {
@@ -204,25 +208,36 @@ export class P4InfoIndex {
         `table '${name}': P4Info has ${p4infoFields.length} match fields, the JSON ${info.keys.length}`,
       );
     }
+    // p4c emits the key in P4Info order; it names a JSON key only when the P4 key has @name,
+    // and writes optional keys as ternary (BMv2 has no optional match).
     const matchFieldsById = new Map<number, { field: MatchFieldBinding; position: number }>();
     const matchFields = info.keys.map((key, position) => {
-      const field = p4infoFields.find((f) => f.name === key.name);
-      if (!field || !field.id) {
-        throw invalidArgument(
-          `table '${name}': JSON key '${key.name}' is not a P4Info match field`,
-        );
-      }
+      const field = p4infoFields[position]!;
+      const fieldName = field.name ?? '';
       const kind = matchKinds[String(field.matchType)];
-      if (kind !== key.matchKind || field.bitwidth !== key.bitwidth) {
+      const jsonKind = kind === 'optional' ? 'ternary' : kind;
+      if (
+        !field.id ||
+        !kind ||
+        (jsonKind !== key.matchKind && kind !== key.matchKind) ||
+        field.bitwidth !== key.bitwidth
+      ) {
         throw invalidArgument(
-          `table '${name}' field '${key.name}': P4Info says ${String(field.matchType ?? field.otherMatchType)} ` +
-            `${field.bitwidth} bits, the JSON ${key.matchKind} ${key.bitwidth} bits`,
+          `table '${name}' match field ${position + 1} '${fieldName}': P4Info says ` +
+            `${String(field.matchType ?? field.otherMatchType)} ${field.bitwidth} bits, ` +
+            `the JSON key '${key.name}' ${key.matchKind} ${key.bitwidth} bits`,
         );
       }
       if (matchFieldsById.has(field.id)) {
         throw invalidArgument(`table '${name}': match field id ${field.id} is used twice`);
       }
-      const binding = { id: field.id, name: key.name, bitwidth: key.bitwidth, kind };
+      const binding: MatchFieldBinding = {
+        id: field.id,
+        name: fieldName,
+        bitwidth: key.bitwidth,
+        kind,
+        dataplaneKind: key.matchKind,
+      };
       matchFieldsById.set(field.id, { field: binding, position });
       return binding;
     });
