@@ -34,13 +34,16 @@ export class CompiledDataplane implements Dataplane {
     bytes: new Uint8Array(0),
     offset: 0,
   };
-  private readonly startedAt = process.hrtime.bigint();
+  /** BMv2's timestamps count microseconds from the switch's start. */
+  private readonly startedAt = performance.now();
+  private readonly noError: string;
 
   constructor(
     readonly pipeline: Pipeline,
     private readonly program: CompiledProgram,
   ) {
     this.state = new PacketState(program.layout);
+    this.noError = program.errors.name(program.errors.code('NoError'));
   }
 
   insertEntry(table: string, entry: TableEntry): void {
@@ -134,7 +137,7 @@ export class CompiledDataplane implements Dataplane {
   process(ingressPort: number, bytes: Uint8Array): ProcessResult {
     const { program, state: s } = this;
     const std = program.standardMetadata;
-    let parserError = program.errors.name(program.errors.code('NoError'));
+    let parserError = this.noError;
     try {
       s.reset();
       s.ingressLength = bytes.length;
@@ -204,7 +207,7 @@ export class CompiledDataplane implements Dataplane {
   }
 
   private microseconds(): number {
-    return Number((process.hrtime.bigint() - this.startedAt) / 1000n);
+    return Math.floor((performance.now() - this.startedAt) * 1000);
   }
 
   private table(name: string): TableRuntime {

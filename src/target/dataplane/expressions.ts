@@ -6,7 +6,13 @@
  */
 import { parseHexstr, type TypedValue } from '../bmv2/bmv2-json.ts';
 import { invalid, unsupported } from './load-errors.ts';
-import type { HeaderLayout, PacketLayout, PacketState } from './packet-layout.ts';
+import type {
+  FieldLayout,
+  HeaderLayout,
+  PacketLayout,
+  PacketState,
+  StackLayout,
+} from './packet-layout.ts';
 import {
   RuntimeFault,
   asBig,
@@ -29,7 +35,21 @@ export interface ExpressionScope {
   readonly where: string;
 }
 
-type Compiled = DataValue | BoolValue | { readonly kind: 'header'; readonly header: HeaderLayout };
+/**
+ * A header chosen while the packet runs: an element of a stack at a computed index. The
+ * elements share a type, so a field is the same field offset in each.
+ */
+export interface HeaderRef {
+  readonly kind: 'headerRef';
+  readonly elements: readonly HeaderLayout[];
+  readonly index: (s: PacketState) => number;
+}
+
+/** A header known at load time, or one picked at run time. */
+export type HeaderTarget = { readonly kind: 'header'; readonly header: HeaderLayout } | HeaderRef;
+
+type Compiled =
+  DataValue | BoolValue | HeaderTarget | { readonly kind: 'stack'; readonly stack: StackLayout };
 
 const TWO32 = 2 ** 32;
 
@@ -75,6 +95,44 @@ export function compileHeader(node: TypedValue, scope: ExpressionScope): HeaderL
   throw invalid(`${scope.where}: expected a header, found a ${c.kind}`);
 }
 
+/** A header operand that may be a stack element picked at run time. */
+export function compileHeaderTarget(node: TypedValue, scope: ExpressionScope): HeaderTarget {
+  const c = compile(node, scope);
+  if (c.kind === 'header' || c.kind === 'headerRef') return c;
+  throw invalid(`${scope.where}: expected a header, found a ${c.kind}`);
+}
+
+export function compileStack(node: TypedValue, scope: ExpressionScope): StackLayout {
+  const c = compile(node, scope);
+  if (c.kind === 'stack') return c.stack;
+  throw invalid(`${scope.where}: expected a header stack, found a ${c.kind}`);
+}
+
+/** The header a target designates for this packet. */
+export function resolveHeader(target: HeaderTarget): (s: PacketState) => HeaderLayout {
+  if (target.kind === 'header') {
+    const h = target.header;
+    return () => h;
+  }
+  const { elements, index } = target;
+  return (s) => elements[index(s)]!;
+}
+
+/** A field of a header target: its first element's layout and the slot for this packet. */
+export function fieldOfTarget(
+  target: HeaderTarget,
+  offset: number,
+  where: string,
+): { readonly shape: FieldLayout; readonly slot: (s: PacketState) => number } {
+  const shapeHeader = target.kind === 'header' ? target.header : target.elements[0]!;
+  const shape = shapeHeader.fields[offset];
+  if (!shape) throw invalid(`${where}: header '${shapeHeader.name}' has no field ${offset}`);
+  if (target.kind === 'header') return { shape, slot: () => shape.slot };
+  const slots = target.elements.map((e) => e.fields[offset]!.slot);
+  const index = target.index;
+  return { shape, slot: (s) => slots[index(s)]! };
+}
+
 function compile(node: TypedValue, scope: ExpressionScope): Compiled {
   switch (node.type) {
     case 'hexstr':
@@ -95,12 +153,18 @@ function compile(node: TypedValue, scope: ExpressionScope): Compiled {
       return compileParam(node.value, scope);
     case 'expression':
       return compileExpressionValue(node.value, scope);
-    case 'header_stack':
+    case 'header_stack': {
+      const stack = typeof node.value === 'string' ? scope.layout.stack(node.value) : undefined;
+      if (!stack)
+        throw invalid(`${scope.where}: unknown header stack ${JSON.stringify(node.value)}`);
+      return { kind: 'stack', stack };
+    }
     case 'stack_field':
+      return compileStackField(node.value, scope);
     case 'union_stack_field':
     case 'header_union':
     case 'header_union_stack':
-      throw unsupported(`header stacks and unions ('${node.type}' in ${scope.where})`);
+      throw unsupported(`header unions ('${node.type}' in ${scope.where})`);
     case 'register':
       throw unsupported(`register reads inside expressions (${scope.where})`);
     default:
@@ -185,8 +249,41 @@ function compileExpressionValue(value: unknown, scope: ExpressionScope): Compile
       return numberValue(1, false, (s) => (r(s) ? 1 : 0));
     }
     case 'valid': {
-      const index = compileHeader(operand(right, 'operand'), scope).index;
-      return boolValue((s) => s.valid[index] === 1);
+      const target = compileHeaderTarget(operand(right, 'operand'), scope);
+      if (target.kind === 'header') {
+        const index = target.header.index;
+        return boolValue((s) => s.valid[index] === 1);
+      }
+      const header = resolveHeader(target);
+      return boolValue((s) => s.valid[header(s).index] === 1);
+    }
+    case 'dereference_header_stack':
+    case 'dereference_stack': {
+      const stack = compileStack(operand(left, 'left'), scope);
+      const index = data(right, 'right');
+      return stackElement(stack, index, scope.where);
+    }
+    case 'access_field': {
+      const target = compileHeaderTarget(operand(left, 'left'), scope);
+      if (typeof right !== 'number')
+        throw invalid(`${scope.where}: access_field needs a field offset`);
+      if (target.kind === 'header') {
+        const f = target.header.fields[right];
+        if (!f)
+          throw invalid(`${scope.where}: header '${target.header.name}' has no field ${right}`);
+        return fieldValue(f);
+      }
+      const { shape, slot } = fieldOfTarget(target, right, scope.where);
+      if (shape.isBig) return bigValue((s) => s.big[slot(s)]!);
+      return numberValue(shape.width, shape.signed, (s) => s.num[slot(s)]!);
+    }
+    case 'last_stack_index': {
+      const index = compileStack(operand(right, 'operand'), scope).index;
+      return numberValue(32, true, (s) => s.stackNext[index]! - 1);
+    }
+    case 'size_stack': {
+      const index = compileStack(operand(right, 'operand'), scope).index;
+      return numberValue(32, false, (s) => s.stackNext[index]!);
     }
     case '?': {
       const c = bool(cond, 'condition').eval;
@@ -201,6 +298,59 @@ function compileExpressionValue(value: unknown, scope: ExpressionScope): Compile
     default:
       throw unsupported(`expression operator '${op}' in ${scope.where}`);
   }
+}
+
+/** `stack[index]`: out-of-range indexes are a fault (BMv2 throws). */
+function stackElement(stack: StackLayout, index: DataValue, where: string): HeaderRef {
+  const i =
+    index.kind === 'num'
+      ? index.eval
+      : (
+          (f) => (s: PacketState) =>
+            Number(f(s))
+        )(index.eval);
+  const size = stack.elements.length;
+  return {
+    kind: 'headerRef',
+    elements: stack.elements,
+    index: (s) => {
+      const n = i(s);
+      if (n < 0 || n >= size) {
+        throw new RuntimeFault(
+          `index ${n} out of bounds of header stack '${stack.name}' in ${where}`,
+        );
+      }
+      return n;
+    },
+  };
+}
+
+/** `[stack, field]`: the field of the last extracted element (BMv2's stack_field). */
+function compileStackField(value: unknown, scope: ExpressionScope): DataValue {
+  const [stackName, fieldName] = Array.isArray(value) ? (value as unknown[]) : [];
+  const stack = typeof stackName === 'string' ? scope.layout.stack(stackName) : undefined;
+  if (!stack) throw invalid(`${scope.where}: unknown header stack ${JSON.stringify(value)}`);
+  const offset = stack.elements[0]!.fields.findIndex((f) => f.name === fieldName);
+  if (offset < 0)
+    throw invalid(`${scope.where}: stack '${stack.name}' has no field ${String(fieldName)}`);
+  const last = lastElement(stack, scope.where);
+  const { shape, slot } = fieldOfTarget(last, offset, scope.where);
+  if (shape.isBig) return bigValue((s) => s.big[slot(s)]!);
+  return numberValue(shape.width, shape.signed, (s) => s.num[slot(s)]!);
+}
+
+export function lastElement(stack: StackLayout, where: string): HeaderRef {
+  const index = stack.index;
+  return {
+    kind: 'headerRef',
+    elements: stack.elements,
+    index: (s) => {
+      const n = s.stackNext[index]! - 1;
+      if (n < 0)
+        throw new RuntimeFault(`last element of empty header stack '${stack.name}' in ${where}`);
+      return n;
+    },
+  };
 }
 
 function compileField(value: unknown, scope: ExpressionScope): DataValue {

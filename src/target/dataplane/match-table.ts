@@ -76,7 +76,8 @@ export class MatchTable {
       this.index = new LpmIndex(read, this.widths, kinds.indexOf('lpm'));
     } else this.index = new ScanIndex(read);
     const index = this.index;
-    this.lookup = (s) => index.lookup(s);
+    // Keyless tables (and p4c's tbl_* wrappers of direct action calls) never hold entries.
+    this.lookup = info.keys.length === 0 ? () => undefined : (s) => index.lookup(s);
   }
 
   get size(): number {

@@ -50,11 +50,21 @@ export interface HeaderLayout {
   clear(state: PacketState): void;
 }
 
+/** A header stack: its element instances, in index order. */
+export interface StackLayout {
+  readonly name: string;
+  /** Index into `stackNext`. */
+  readonly index: number;
+  readonly elements: readonly HeaderLayout[];
+}
+
 /** The per-packet state: the PHV plus what simple_switch keeps beside it. */
 export class PacketState {
   readonly num: Float64Array;
   readonly big: bigint[];
   readonly valid: Uint8Array;
+  /** Per header stack, the index of the next element to extract (BMv2's `next`). */
+  readonly stackNext: Int32Array;
   /** Runtime data (action parameters) of the action being run. */
   params: readonly (number | bigint)[] = [];
   /** Set by the `exit` primitive; ends the current control. */
@@ -76,6 +86,7 @@ export class PacketState {
     this.big = new Array<bigint>(layout.bigSlots).fill(0n);
     this.initialValid = Uint8Array.from(layout.headers, (h) => (h.metadata ? 1 : 0));
     this.valid = new Uint8Array(layout.headers.length);
+    this.stackNext = new Int32Array(layout.stacks.length);
   }
 
   /** A fresh PHV for a new packet: every field zero, every packet header invalid. */
@@ -83,6 +94,7 @@ export class PacketState {
     this.num.fill(0);
     this.big.fill(0n);
     this.valid.set(this.initialValid);
+    this.stackNext.fill(0);
     this.params = [];
     this.exit = false;
     this.truncateLength = Infinity;
@@ -91,10 +103,12 @@ export class PacketState {
 
 export class PacketLayout {
   readonly headers: HeaderLayout[] = [];
+  readonly stacks: StackLayout[] = [];
   readonly numberSlots: number;
   readonly bigSlots: number;
   private readonly headersByName = new Map<string, HeaderLayout>();
   private readonly aliases = new Map<string, FieldLayout>();
+  private readonly stacksByName = new Map<string, StackLayout>();
 
   constructor(json: Bmv2Json) {
     const types = new Map(json.header_types.map((t) => [t.name, t]));
@@ -148,6 +162,20 @@ export class PacketLayout {
     }
     this.numberSlots = numberSlots;
     this.bigSlots = bigSlots;
+    const byId = new Map(json.headers.map((h, i) => [h.id, this.headers[i]!]));
+    for (const stack of json.header_stacks ?? []) {
+      const elements = stack.header_ids.map((id) => {
+        const element = byId.get(id);
+        if (!element) throw invalid(`header stack '${stack.name}' lists unknown header id ${id}`);
+        return element;
+      });
+      if (elements.some((e) => e.typeName !== stack.header_type)) {
+        throw invalid(`header stack '${stack.name}' mixes header types`);
+      }
+      const layout: StackLayout = { name: stack.name, index: this.stacks.length, elements };
+      this.stacks.push(layout);
+      this.stacksByName.set(stack.name, layout);
+    }
     for (const [alias, [headerName, fieldName]] of json.field_aliases ?? []) {
       const field = this.field(headerName, fieldName);
       if (field) this.aliases.set(alias, field);
@@ -156,6 +184,10 @@ export class PacketLayout {
 
   header(name: string): HeaderLayout | undefined {
     return this.headersByName.get(name);
+  }
+
+  stack(name: string): StackLayout | undefined {
+    return this.stacksByName.get(name);
   }
 
   field(headerName: string, fieldName: string): FieldLayout | undefined {

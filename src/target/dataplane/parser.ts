@@ -11,8 +11,8 @@ import { compileBool, compileData } from './expressions.ts';
 import { invalid, unsupported } from './load-errors.ts';
 import type { PacketLayout, PacketState } from './packet-layout.ts';
 import { ParserStop, type ParserErrors } from './parser-errors.ts';
-import { compilePrimitive, type PrimitiveScope } from './primitives.ts';
-import { storeInto, toUnsignedNumber, bigValue } from './value.ts';
+import { compilePrimitive, store, type PrimitiveScope } from './primitives.ts';
+import { asBig, bigValue, toUnsignedNumber } from './value.ts';
 
 /** The packet being parsed and how far the parser got. */
 export interface ParseCursor {
@@ -107,8 +107,23 @@ function compileParserOp(
   switch (op) {
     case 'extract': {
       const target = param(0);
+      if (target.type === 'stack') {
+        const stack = typeof target.value === 'string' ? layout.stack(target.value) : undefined;
+        if (!stack) throw invalid(`${where}: unknown header stack ${JSON.stringify(target.value)}`);
+        const outOfBounds = errors.code('StackOutOfBounds');
+        const { elements, index } = stack;
+        const length = elements[0]!.byteLength;
+        return (s, c) => {
+          const next = s.stackNext[index]!;
+          if (next >= elements.length) throw new ParserStop(outOfBounds);
+          if (c.bytes.length - c.offset < length) throw new ParserStop(tooShort);
+          elements[next]!.extract(s, c.bytes, c.offset);
+          s.stackNext[index] = next + 1;
+          c.offset += length;
+        };
+      }
       if (target.type !== 'regular') {
-        throw unsupported(`extract to a '${target.type}' (header stacks/unions) in ${where}`);
+        throw unsupported(`extract to a '${target.type}' (header unions) in ${where}`);
       }
       const header = typeof target.value === 'string' ? layout.header(target.value) : undefined;
       if (!header) throw invalid(`${where}: unknown header ${JSON.stringify(target.value)}`);
@@ -121,25 +136,23 @@ function compileParserOp(
     }
     case 'set': {
       const dst = param(0);
-      const [h, f] = Array.isArray(dst.value) ? (dst.value as unknown[]) : [];
-      const field = typeof h === 'string' && typeof f === 'string' ? layout.field(h, f) : undefined;
-      if (dst.type !== 'field' || !field) throw invalid(`${where}: set needs a field destination`);
       const src = param(1);
       if (src.type === 'lookahead') {
         const peek = lookahead(src.value, where);
         let peeked = 0n;
-        const store = storeInto(
-          field,
+        const write = store(
+          dst,
           bigValue(() => peeked),
+          scope,
         );
         return (s, c) => {
           if (c.bytes.length - c.offset < peek.bytes) throw new ParserStop(tooShort);
           peeked = peek.read(c.bytes, c.offset);
-          store(s);
+          write(s);
         };
       }
-      const store = storeInto(field, compileData(src, scope));
-      return (s) => store(s);
+      const write = store(dst, compileData(src, scope), scope);
+      return (s) => write(s);
     }
     case 'verify': {
       const condition = compileBool(param(0), scope).eval;
@@ -249,6 +262,11 @@ function compileTransitions(
   };
 }
 
+function stackFieldWidth(value: unknown, layout: PacketLayout): number {
+  const [stackName, fieldName] = value as [string, string];
+  return layout.stack(stackName)!.elements[0]!.fields.find((f) => f.name === fieldName)!.width;
+}
+
 interface KeyPart {
   readonly bytes: number;
   readonly read: (s: PacketState, c: ParseCursor) => bigint;
@@ -287,6 +305,13 @@ function keyPart(k: TypedValue, layout: PacketLayout, where: string): KeyPart {
         return peek.read(padded, 0);
       },
     };
+  }
+  if (k.type === 'stack_field') {
+    const value = compileData(k, { layout, where });
+    const width = stackFieldWidth(k.value, layout);
+    const bytes = Math.ceil(width / 8);
+    const v = asBig(value);
+    return { bytes, read: (s) => BigInt.asUintN(width, v(s)) };
   }
   throw unsupported(`transition key of type '${k.type}' in ${where}`);
 }

@@ -2,15 +2,25 @@
  * The primitives of simple_switch (behavioral-model targets/simple_switch/primitives.cpp and
  * src/bm_sim/core/primitives.cpp) that p4c's v1model backend emits, compiled into closures.
  * Primitives for features this target refuses (clone, resubmit, recirculate, digests,
- * meters, header stacks) are rejected at load with their name.
+ * meters, header unions) are rejected at load with their name.
  */
 import type { TypedValue } from '../bmv2/bmv2-json.ts';
 import { parseHexstr } from '../bmv2/bmv2-json.ts';
 import type { CompiledCalculation } from './calculation.ts';
 import type { CounterArray } from './counters.ts';
-import { compileData, compileHeader, compileTruth, type ExpressionScope } from './expressions.ts';
+import {
+  compileData,
+  compileHeader,
+  compileHeaderTarget,
+  compileStack,
+  compileTruth,
+  fieldOfTarget,
+  resolveHeader,
+  type ExpressionScope,
+  type HeaderTarget,
+} from './expressions.ts';
 import { invalid, unsupported } from './load-errors.ts';
-import type { FieldLayout, PacketState } from './packet-layout.ts';
+import type { FieldLayout, HeaderLayout, PacketState, StackLayout } from './packet-layout.ts';
 import type { RegisterArray } from './registers.ts';
 import {
   RuntimeFault,
@@ -18,6 +28,7 @@ import {
   bigValue,
   numberValue,
   storeInto,
+  storeIntoDynamic,
   toUnsignedNumber,
   type DataValue,
 } from './value.ts';
@@ -49,11 +60,8 @@ const refused: Readonly<Record<string, string>> = {
   recirculate: 'recirculate',
   generate_digest: 'digests (learning)',
   execute_meter: 'meters (not supported yet)',
-  push: 'header stacks',
-  pop: 'header stacks',
   assign_VL: 'variable-length fields',
   assign_union: 'header unions',
-  assign_header_stack: 'header stacks',
   assign_union_stack: 'header unions',
 };
 
@@ -78,45 +86,65 @@ export function compilePrimitive(
     case 'assign':
     case 'modify_field': {
       arity(2);
-      return op_(storeInto(lvalue(param(0), scope), data(1)));
+      return op_(store(param(0), data(1), scope));
     }
     case 'assign_header': {
       arity(2);
-      const dst = compileHeader(param(0), scope);
-      const src = compileHeader(param(1), scope);
-      if (dst.typeName !== src.typeName) {
-        throw invalid(`${where}: assign_header between types ${dst.typeName} and ${src.typeName}`);
+      const dst = compileHeaderTarget(param(0), scope);
+      const src = compileHeaderTarget(param(1), scope);
+      const typeOf = (t: HeaderTarget) =>
+        (t.kind === 'header' ? t.header : t.elements[0]!).typeName;
+      if (typeOf(dst) !== typeOf(src)) {
+        throw invalid(`${where}: assign_header between types ${typeOf(dst)} and ${typeOf(src)}`);
       }
-      const pairs = dst.fields.map((f, i) => [f, src.fields[i]!] as const);
-      return op_((s) => {
-        if (s.valid[src.index] !== 1) {
-          s.valid[dst.index] = 0;
-          return;
-        }
-        s.valid[dst.index] = 1;
-        for (const [d, f] of pairs) {
-          if (d.isBig) s.big[d.slot] = s.big[f.slot]!;
-          else s.num[d.slot] = s.num[f.slot]!;
-        }
-      });
+      if (dst.kind === 'header' && src.kind === 'header') {
+        const d = dst.header;
+        const f = src.header;
+        return op_((s) => copyHeader(s, d, f));
+      }
+      const d = resolveHeader(dst);
+      const f = resolveHeader(src);
+      return op_((s) => copyHeader(s, d(s), f(s)));
     }
     case 'add_header': {
       arity(1);
-      const h = compileHeader(param(0), scope);
-      return op_((s) => {
-        if (s.valid[h.index] === 1) return;
-        h.clear(s);
-        s.valid[h.index] = 1;
-        s.lengthRegister += h.byteLength;
-      });
+      const target = compileHeaderTarget(param(0), scope);
+      if (target.kind === 'header') {
+        const h = target.header;
+        return op_((s) => addHeader(s, h));
+      }
+      const h = resolveHeader(target);
+      return op_((s) => addHeader(s, h(s)));
     }
     case 'remove_header': {
       arity(1);
-      const h = compileHeader(param(0), scope);
+      const target = compileHeaderTarget(param(0), scope);
+      if (target.kind === 'header') {
+        const h = target.header;
+        return op_((s) => removeHeader(s, h));
+      }
+      const h = resolveHeader(target);
+      return op_((s) => removeHeader(s, h(s)));
+    }
+    case 'push':
+    case 'pop': {
+      arity(2);
+      const stack = compileStack(param(0), scope);
+      const count = toUnsignedNumber(data(1), 32);
+      return op_(
+        op === 'push' ? (s) => pushFront(s, stack, count(s)) : (s) => popFront(s, stack, count(s)),
+      );
+    }
+    case 'assign_header_stack': {
+      arity(2);
+      const dst = compileStack(param(0), scope);
+      const src = compileStack(param(1), scope);
+      if (dst.elements.length !== src.elements.length) {
+        throw invalid(`${where}: assign_header_stack between stacks of different sizes`);
+      }
       return op_((s) => {
-        if (s.valid[h.index] !== 1) return;
-        s.lengthRegister -= h.byteLength;
-        s.valid[h.index] = 0;
+        s.stackNext[dst.index] = s.stackNext[src.index]!;
+        dst.elements.forEach((d, i) => copyHeader(s, d, src.elements[i]!));
       });
     }
     case 'mark_to_drop': {
@@ -159,11 +187,9 @@ export function compilePrimitive(
     }
     case 'register_read': {
       arity(3);
-      const dst = lvalue(param(0), scope);
       const register = named(scope.registers, param(1), 'register_array', where);
       const index = toUnsignedNumber(data(2), 32);
-      const store = storeInto(dst, registerCell(register, index));
-      return op_(store);
+      return op_(store(param(0), registerCell(register, index), scope));
     }
     case 'register_write': {
       arity(3);
@@ -173,26 +199,27 @@ export function compilePrimitive(
     }
     case 'modify_field_with_hash_based_offset': {
       arity(4);
-      const dst = lvalue(param(0), scope);
       const base = data(1);
       const calculation = named(scope.calculations, param(2), 'calculation', where);
       const size = data(3);
-      return op_(storeInto(dst, hashBasedOffset(base, calculation, size)));
+      return op_(store(param(0), hashBasedOffset(base, calculation, size), scope));
     }
     case 'modify_field_rng_uniform': {
       arity(3);
-      const dst = lvalue(param(0), scope);
       const lo = asBig(data(1));
       const hi = asBig(data(2));
+      let drawn = 0n;
+      const write = store(
+        param(0),
+        bigValue(() => drawn),
+        scope,
+      );
       return op_((s) => {
         const low = lo(s);
         const high = hi(s);
         if (low > high) return; // BMv2 leaves the field alone
-        const span = Number(high - low) + 1;
-        storeInto(
-          dst,
-          bigValue(() => low + BigInt(Math.floor(Math.random() * span))),
-        )(s);
+        drawn = low + BigInt(Math.floor(Math.random() * (Number(high - low) + 1)));
+        write(s);
       });
     }
     case 'truncate': {
@@ -223,12 +250,26 @@ function markToDrop(egressSpec: FieldLayout, mcastGrp: FieldLayout | undefined) 
   };
 }
 
-/** The destination of an assignment: a field (stack and union lvalues are refused). */
-function lvalue(node: TypedValue, scope: ExpressionScope): FieldLayout {
+/**
+ * Stores into the destination of an assignment: a field, or a field of a stack element
+ * picked at run time (`access_field` of `dereference_header_stack`).
+ */
+export function store(
+  node: TypedValue,
+  value: DataValue,
+  scope: ExpressionScope,
+): (s: PacketState) => void {
   let target = node;
   // p4c wraps some lvalues as {type: expression, value: {type: field, ...}}.
   while (target.type === 'expression' && isTyped(target.value) && !('op' in target.value)) {
     target = target.value;
+  }
+  if (target.type === 'expression' && isAccessField(target.value)) {
+    const header = compileHeaderTarget(target.value.left, scope);
+    const { shape, slot } = fieldOfTarget(header, target.value.right, scope.where);
+    return header.kind === 'header'
+      ? storeInto(shape, value)
+      : storeIntoDynamic(shape, slot, value);
   }
   if (target.type !== 'field') {
     throw unsupported(`assignment to a '${target.type}' in ${scope.where}`);
@@ -237,7 +278,71 @@ function lvalue(node: TypedValue, scope: ExpressionScope): FieldLayout {
   const field =
     typeof h === 'string' && typeof f === 'string' ? scope.layout.field(h, f) : undefined;
   if (!field) throw invalid(`${scope.where}: unknown field ${JSON.stringify(target.value)}`);
-  return field;
+  return storeInto(field, value);
+}
+
+function isAccessField(value: unknown): value is { left: TypedValue; right: number } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'op' in value &&
+    value.op === 'access_field' &&
+    'right' in value &&
+    typeof value.right === 'number'
+  );
+}
+
+function copyHeader(s: PacketState, dst: HeaderLayout, src: HeaderLayout): void {
+  if (s.valid[src.index] !== 1) {
+    s.valid[dst.index] = 0;
+    return;
+  }
+  s.valid[dst.index] = 1;
+  const from = src.fields;
+  dst.fields.forEach((d, i) => {
+    if (d.isBig) s.big[d.slot] = s.big[from[i]!.slot]!;
+    else s.num[d.slot] = s.num[from[i]!.slot]!;
+  });
+}
+
+function addHeader(s: PacketState, h: HeaderLayout): void {
+  if (s.valid[h.index] === 1) return;
+  h.clear(s);
+  s.valid[h.index] = 1;
+  s.lengthRegister += h.byteLength;
+}
+
+function removeHeader(s: PacketState, h: HeaderLayout): void {
+  if (s.valid[h.index] !== 1) return;
+  s.lengthRegister -= h.byteLength;
+  s.valid[h.index] = 0;
+}
+
+/** P4_16 push_front(n): elements move up n places, the first n become invalid. */
+function pushFront(s: PacketState, stack: StackLayout, n: number): void {
+  if (n === 0) return;
+  const e = stack.elements;
+  s.stackNext[stack.index] = Math.min(e.length, s.stackNext[stack.index]! + n);
+  for (let i = e.length - 1; i >= n; i--) copyHeaderAndValidity(s, e[i]!, e[i - n]!);
+  for (let i = 0; i < Math.min(n, e.length); i++) s.valid[e[i]!.index] = 0;
+}
+
+/** P4_16 pop_front(n): elements move down n places, the last n become invalid. */
+function popFront(s: PacketState, stack: StackLayout, n: number): void {
+  if (n === 0) return;
+  const e = stack.elements;
+  s.stackNext[stack.index] = Math.max(0, s.stackNext[stack.index]! - n);
+  for (let i = 0; i + n < e.length; i++) copyHeaderAndValidity(s, e[i]!, e[i + n]!);
+  for (let i = Math.max(0, e.length - n); i < e.length; i++) s.valid[e[i]!.index] = 0;
+}
+
+function copyHeaderAndValidity(s: PacketState, dst: HeaderLayout, src: HeaderLayout): void {
+  s.valid[dst.index] = s.valid[src.index]!;
+  const from = src.fields;
+  dst.fields.forEach((d, i) => {
+    if (d.isBig) s.big[d.slot] = s.big[from[i]!.slot]!;
+    else s.num[d.slot] = s.num[from[i]!.slot]!;
+  });
 }
 
 function isTyped(value: unknown): value is TypedValue {

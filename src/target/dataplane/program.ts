@@ -182,7 +182,6 @@ function refuseUnsupported(json: Bmv2Json): void {
   const refuse = (list: readonly unknown[] | undefined, construct: string) => {
     if (list && list.length > 0) throw unsupported(construct);
   };
-  refuse(json.header_stacks, `header stacks ('${json.header_stacks?.[0]?.name}')`);
   refuse(json.header_union_types, 'header unions');
   refuse(json.header_unions, 'header unions');
   refuse(json.header_union_stacks, 'header union stacks');

@@ -108,6 +108,30 @@ export function storeInto(f: FieldLayout, value: DataValue): (s: PacketState) =>
   return (s) => void (s.num[slot] = Number(BigInt.asUintN(width, v(s))));
 }
 
+/** Like storeInto, for a field whose slot is found per packet (a stack element's field). */
+export function storeIntoDynamic(
+  shape: FieldLayout,
+  slotOf: (s: PacketState) => number,
+  value: DataValue,
+): (s: PacketState) => void {
+  const { width, signed } = shape;
+  if (shape.isBig) {
+    const v = asBig(value);
+    return (s) =>
+      void (s.big[slotOf(s)] = signed ? BigInt.asIntN(width, v(s)) : BigInt.asUintN(width, v(s)));
+  }
+  if (value.kind === 'num') {
+    const v = value.eval;
+    const wrap = wrapNumber(width, signed);
+    return (s) => void (s.num[slotOf(s)] = wrap(v(s)));
+  }
+  const v = value.eval;
+  return (s) =>
+    void (s.num[slotOf(s)] = Number(
+      signed ? BigInt.asIntN(width, v(s)) : BigInt.asUintN(width, v(s)),
+    ));
+}
+
 /** Unsigned `width`-bit reduction of a value into a number (width <= 53) for keys and indexes. */
 export function toUnsignedNumber(value: DataValue, width: number): (s: PacketState) => number {
   if (value.kind === 'num') {
