@@ -36,22 +36,26 @@ export const counterCases: ConformanceCase[] = [
     },
   },
   {
-    name: 'counters: an index beyond the size is OUT_OF_RANGE; INSERT and DELETE are INVALID_ARGUMENT',
+    name: 'counters: an index beyond the size is OUT_OF_RANGE (BMv2: UNKNOWN); INSERT and DELETE are INVALID_ARGUMENT',
     async run(ctx) {
       await ctx.usePipeline();
       const read = await failureOfCall(ctx.read(ctx.build.counter(portCounter, 8)));
       expect(read.code).not.toBe('OK');
       ctx.expectUpdateFailure(
         await ctx.writeFailure(modify(ctx.build.counter(portCounter, 8, { packets: 1, bytes: 1 }))),
-        { spec: 'OUT_OF_RANGE' },
+        { spec: 'OUT_OF_RANGE', bmv2: 'UNKNOWN' },
       );
       ctx.expectUpdateFailure(
         await ctx.writeFailure(insert(ctx.build.counter(portCounter, 1, { packets: 1, bytes: 1 }))),
         { spec: 'INVALID_ARGUMENT' },
       );
-      ctx.expectUpdateFailure(await ctx.writeFailure(remove(ctx.build.counter(portCounter, 1))), {
-        spec: 'INVALID_ARGUMENT',
-      });
+      // PI takes a DELETE of a counter cell as a reset (docs/target.md).
+      if (ctx.target.name === 'bmv2') await ctx.write(remove(ctx.build.counter(portCounter, 1)));
+      else {
+        ctx.expectUpdateFailure(await ctx.writeFailure(remove(ctx.build.counter(portCounter, 1))), {
+          spec: 'INVALID_ARGUMENT',
+        });
+      }
     },
   },
   {
@@ -97,7 +101,7 @@ export const counterCases: ConformanceCase[] = [
             ),
           ),
         ),
-        { spec: 'NOT_FOUND' },
+        { spec: 'NOT_FOUND', bmv2: 'INVALID_ARGUMENT' },
       );
     },
   },

@@ -141,7 +141,10 @@ export const readBackCases: ConformanceCase[] = [
       const byPriority = await ctx.read(
         ctx.build.tableEntry('FixtureIngress.ttl_table', { priority: 6 }),
       );
-      expect(byPriority.map((e) => e.tableEntry?.priority)).toEqual([6]);
+      // PI ignores the priority filter and returns the whole table (docs/target.md).
+      expect(byPriority.map((e) => e.tableEntry?.priority).sort()).toEqual(
+        ctx.target.name === 'bmv2' ? [5, 6] : [6],
+      );
     },
   },
   {

@@ -104,11 +104,15 @@ export const selectorCases: ConformanceCase[] = [
       expect(await portsChosen(ctx, 4)).toEqual([3, 3, 3, 3]);
       const [entry] = await ctx.read(ctx.build.tableEntry('FixtureIngress.mac_table'));
       expect(entry?.tableEntry?.action?.actionProfileMemberId).toBe(5);
-      // Groups need a selector.
-      ctx.expectUpdateFailure(
-        await ctx.writeFailure(insert(ctx.build.group('FixtureIngress.mac_profile', 1, [[5, 1]]))),
-        { spec: 'INVALID_ARGUMENT' },
-      );
+      // Groups need a selector (PI leaves this to the target: not checked on BMv2).
+      if (ctx.target.name === 'embedded') {
+        ctx.expectUpdateFailure(
+          await ctx.writeFailure(
+            insert(ctx.build.group('FixtureIngress.mac_profile', 1, [[5, 1]])),
+          ),
+          { spec: 'INVALID_ARGUMENT' },
+        );
+      }
     },
   },
   {
@@ -129,8 +133,10 @@ export const selectorCases: ConformanceCase[] = [
         { spec: 'NOT_FOUND' },
       );
       await ctx.write(insert(ctx.build.group(selector, 1, [[1, 1]])));
+      // BMv2's target refuses these deletes; PI reports that as UNKNOWN.
       ctx.expectUpdateFailure(await ctx.writeFailure(remove(ctx.build.member(selector, 1))), {
         spec: 'FAILED_PRECONDITION',
+        bmv2: 'UNKNOWN',
       });
       ctx.expectUpdateFailure(await ctx.writeFailure(remove(ctx.build.group(selector, 2))), {
         spec: 'NOT_FOUND',
@@ -142,6 +148,7 @@ export const selectorCases: ConformanceCase[] = [
       );
       ctx.expectUpdateFailure(await ctx.writeFailure(remove(ctx.build.group(selector, 1))), {
         spec: 'FAILED_PRECONDITION',
+        bmv2: 'UNKNOWN',
       });
       // An entry naming a group that does not exist: NOT_FOUND (BMv2: INVALID_ARGUMENT).
       ctx.expectUpdateFailure(
