@@ -65,18 +65,13 @@ function decodeEntryAction(
       if (action.type === 'actionProfileMemberId') {
         const memberId = action.actionProfileMemberId ?? 0;
         if (memberId === 0) throw invalidArgument('action_profile_member_id 0 is not a member id');
-        if (!state.dataplane.readMembers(profile.name).some((m) => m.memberId === memberId)) {
-          throw notFound(`action profile '${profile.name}' has no member ${memberId}`);
-        }
+        // An absent member or group: the data plane answers NOT_FOUND.
         return { kind: 'member', memberId };
       }
       if (!profile.withSelector)
         throw invalidArgument(`action profile '${profile.name}' has no selector: groups need one`);
       const groupId = action.actionProfileGroupId ?? 0;
       if (groupId === 0) throw invalidArgument('action_profile_group_id 0 is not a group id');
-      if (!state.dataplane.readGroups(profile.name).some((g) => g.groupId === groupId)) {
-        throw notFound(`action selector '${profile.name}' has no group ${groupId}`);
-      }
       return { kind: 'group', groupId };
     }
     case 'actionProfileActionSet':
