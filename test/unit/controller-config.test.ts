@@ -69,6 +69,12 @@ describe('controller configuration', () => {
     });
   });
 
+  it('is the example docs/operations.md shows', () => {
+    const docs = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
+    const body = example.split('\n').slice(2).join('\n');
+    expect(docs).toContain(`\`\`\`yaml\n${body}\`\`\``);
+  });
+
   it('fills defaults for what is left out', () => {
     const config = parseControllerConfig(JSON.stringify(minimal), 'minimal.json');
     expect(config).toMatchObject({
