@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { afPacketRelayBinary } from '../../src/target/ports/af-packet-relay-build.ts';
 import { MemoryPort } from '../../src/target/ports/memory-port.ts';
 import { portSpecsSchema } from '../../src/target/ports/port-spec.ts';
 
@@ -49,4 +54,47 @@ describe('MemoryPort', () => {
     expect(port.takeSent()).toEqual([]);
     expect(() => port.inject(Uint8Array.from([1]))).toThrow('port 3 is closed');
   });
+});
+
+const compiler = ['cc', 'clang', 'gcc'].find((c) => {
+  try {
+    execFileSync('sh', ['-c', `command -v ${c}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+});
+
+describe('AF_PACKET relay build', () => {
+  const withCache = async (env: { CC?: string }, body: (cache: string) => Promise<void>) => {
+    const cache = await mkdtemp(join(tmpdir(), 'talaria-relay-'));
+    const saved = { cache: process.env.TALARIA_CACHE_DIR, cc: process.env.CC };
+    try {
+      process.env.TALARIA_CACHE_DIR = cache;
+      if (env.CC) process.env.CC = env.CC;
+      else delete process.env.CC;
+      await body(cache);
+    } finally {
+      if (saved.cache === undefined) delete process.env.TALARIA_CACHE_DIR;
+      else process.env.TALARIA_CACHE_DIR = saved.cache;
+      if (saved.cc === undefined) delete process.env.CC;
+      else process.env.CC = saved.cc;
+      await rm(cache, { recursive: true, force: true });
+    }
+  };
+
+  it('names the compiler it could not use', () =>
+    withCache({ CC: '/nonexistent/cc' }, async () => {
+      await expect(afPacketRelayBinary()).rejects.toThrow("set CC): '/nonexistent/cc'");
+    }));
+
+  it.skipIf(!compiler)(
+    `builds once into the cache and reuses it${compiler ? '' : ' [skipped: no C compiler here]'}`,
+    () =>
+      withCache({}, async (cache) => {
+        const binary = await afPacketRelayBinary();
+        expect(binary.startsWith(cache)).toBe(true);
+        expect(await afPacketRelayBinary()).toBe(binary);
+      }),
+  );
 });

@@ -18,7 +18,8 @@ export function nativeCacheDir(): string {
 
 /**
  * The path of the AF_PACKET relay binary, compiled from native/af-packet-relay.c with the
- * system C compiler ($CC, else `cc`) the first time it is needed. The binary's name holds
+ * system C compiler ($CC, else the first of cc, clang, gcc that works) the first time it is
+ * needed. The binary's name holds
  * a hash of the source, so an edited source is rebuilt and a stale binary never runs.
  * npm does not run install scripts of dependencies, and the relay is needed only for real
  * interfaces, so building on first use keeps `npm ci` free of any compiler.
@@ -36,17 +37,22 @@ export async function afPacketRelayBinary(): Promise<string> {
   }
   await mkdir(dir, { recursive: true });
   const partial = `${binary}.${process.pid}.tmp`;
-  const compiler = process.env.CC && process.env.CC.length > 0 ? process.env.CC : 'cc';
-  try {
-    await promisify(execFile)(compiler, ['-O2', '-Wall', '-o', partial, relaySource]);
-  } catch (error) {
-    await rm(partial, { force: true });
-    const detail = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;
-    throw new Error(
-      `cannot build the AF_PACKET relay with '${compiler}' (real interfaces need a C compiler): ${detail}`,
-    );
+  const explicit = process.env.CC && process.env.CC.length > 0 ? process.env.CC : undefined;
+  const compilers = explicit ? [explicit] : ['cc', 'clang', 'gcc'];
+  const failures: string[] = [];
+  for (const compiler of compilers) {
+    try {
+      await promisify(execFile)(compiler, ['-O2', '-Wall', '-o', partial, relaySource]);
+      // rename is atomic: concurrent first uses each build, and one of the results stays.
+      await rename(partial, binary);
+      return binary;
+    } catch (error) {
+      await rm(partial, { force: true });
+      const detail = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;
+      failures.push(`'${compiler}': ${detail}`);
+    }
   }
-  // rename is atomic: concurrent first uses each build, and one of the results stays.
-  await rename(partial, binary);
-  return binary;
+  throw new Error(
+    `cannot build the AF_PACKET relay (real interfaces need a C compiler; set CC): ${failures.join('; ')}`,
+  );
 }
