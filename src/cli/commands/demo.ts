@@ -11,6 +11,9 @@ import { runScenario } from '../../controller/demo/scenario.ts';
 import { SwitchReader } from '../../controller/demo/switch-reader.ts';
 import { defineCommand } from '../command.ts';
 
+/** Short, so that the end of a drain is seen within the demo. */
+const DRAIN_SECONDS = 2;
+
 const schema = z
   .object({
     'keep-running': z.boolean().default(false),
@@ -78,7 +81,11 @@ export const demoCommand = defineCommand({
     let reader: SwitchReader | undefined;
     try {
       const logger = createLogger('talaria', { level: options.verbose ? 'info' : 'error' });
-      runtime = await startDemoRuntime({ logger, drainSeconds: 2, httpListen: '127.0.0.1:0' });
+      runtime = await startDemoRuntime({
+        logger,
+        drainSeconds: DRAIN_SECONDS,
+        httpListen: '127.0.0.1:0',
+      });
       const { apiServer, switch: sw, controller } = runtime;
       const counts = controller.watcher.cache.counts();
       write(
@@ -104,7 +111,11 @@ export const demoCommand = defineCommand({
       );
       reader = new SwitchReader(sw.address, sw.deviceId);
       const failures = await Promise.race([
-        runScenario(runtime, reader, { write, stepMs: options['step-ms'] }),
+        runScenario(runtime, reader, {
+          write,
+          stepMs: options['step-ms'],
+          drainSeconds: DRAIN_SECONDS,
+        }),
         stop.promise.then((signal) => {
           throw new Error(`stopped by ${signal}`);
         }),

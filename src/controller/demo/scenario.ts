@@ -5,6 +5,8 @@ import { SAMPLE_NODES, WEB_PODS, webSlice } from './sample-cluster.ts';
 import type { SwitchReader, SwitchTables } from './switch-reader.ts';
 
 export interface ScenarioOptions {
+  /** The drain time the controller was configured with (seconds). */
+  readonly drainSeconds: number;
   /** Where each line of the story goes. */
   readonly write: (line: string) => void;
   /** Pause between steps, so that a reader can follow (0 in tests). */
@@ -28,7 +30,7 @@ export async function runScenario(
   reader: SwitchReader,
   options: ScenarioOptions,
 ): Promise<number> {
-  const { write } = options;
+  const { write, drainSeconds } = options;
   const { controller, apiServer } = runtime;
   let failures = 0;
   const check = (ok: boolean, what: string) => {
@@ -154,14 +156,34 @@ export async function runScenario(
   const goneMs = await settle((s) => !backendsOf(s, WEB_VIP).some((b) => b.ip === chosen));
   tables = await reader.read();
   write(
-    `  pod gone from the EndpointSlice: model without it, switch in sync ${goneMs.toFixed(0)} ms later; web's backends on the switch:`,
+    `  pod gone from the EndpointSlice: switch in sync ${goneMs.toFixed(0)} ms later; web's backends on the switch:`,
   );
   for (const line of describeBackends(tables, webService)) write(`    ${line}`);
   write(
-    `  (its slot stays reserved for the drain time, ${controller.reconciler ? 'then is freed' : ''})`,
+    `  ${chosen} keeps its slot for the drain time (${drainSeconds} s here), for connections still open`,
+  );
+  const freed = await waitFor(
+    async () => {
+      tables = await reader.read();
+      return !tables.backends.some((b) => b.serviceId === webService && b.ip === chosen);
+    },
+    (drainSeconds + 10) * 1000,
+  );
+  check(
+    freed,
+    `after the drain time its slot is freed: ${describeBackends(tables, webService).join(', ')}`,
   );
   await pause();
   return failures;
+}
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if (await condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
 }
 
 function backendsOf(state: DesiredState, vip: string): Frontend['backends'] {
