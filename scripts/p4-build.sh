@@ -23,5 +23,7 @@ if ! "$@" >"$log" 2>&1; then
   exit 1
 fi
 cat "$log"
+# The preprocessed program holds p4c's own include files: not ours to commit.
+rm -f p4/build/talaria.p4i
 
 node --import tsx scripts/p4-build-record.ts "$(p4c --version | head -n 1)" "$*" "$log"

@@ -11,7 +11,7 @@
 
 #include "header.p4"
 
-parser TalariaHeaderParser(packet_in packet, inout headers_t hdr, inout local_metadata_t meta) {
+parser TalariaHeaderParser(packet_in packet, out headers_t hdr, inout local_metadata_t meta) {
     state start {
         packet.extract(hdr.ethernet);
         transition select(hdr.ethernet.ether_type) {
