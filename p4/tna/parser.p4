@@ -19,6 +19,32 @@ parser TalariaIngressParser(packet_in packet,
     Checksum() l4_checksum;
 
     state start {
+        // Tofino metadata starts undefined: give ingress a clean slate, as BMv2 does.
+        meta.parser_failed = false;
+        meta.ipv4_checksum_failed = false;
+        meta.frame_shorter_than_ipv4_total_len = false;
+        meta.l4_valid = false;
+        meta.l4_src_port = 0;
+        meta.l4_dst_port = 0;
+        meta.l4_rewritten = false;
+        meta.l4_len = 0;
+        meta.l4_checksum_residual = 0;
+        meta.drop = false;
+        meta.drop_reason = 0;
+        meta.tag_key = 0;
+        meta.connection.client_addr = 0;
+        meta.connection.vip_addr = 0;
+        meta.connection.client_port = 0;
+        meta.connection.vip_port = 0;
+        meta.connection.protocol = 0;
+        meta.service_id = 0;
+        meta.slot = 0;
+        meta.slot_picked = false;
+        meta.is_frontend = false;
+        meta.computed_tag = 0;
+        meta.reply_vip_addr = 0;
+        meta.reply_vip_port = 0;
+        meta.reply_protocol = 0;
         packet.extract(ig_intr_md);
         packet.advance(PORT_METADATA_SIZE);
         transition parse_ethernet;
