@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -258,6 +259,7 @@ for (const variant of variants) {
       }
       for (const name of Object.values(ns))
         await run('ip', ['netns', 'del', name]).catch(() => undefined);
+      await rm(socket, { force: true });
     });
 
     it('carries a TCP connection (256 KiB echoed) between the namespaces', async () => {
