@@ -215,7 +215,7 @@ export function describeDesiredState(state: DesiredState): string[] {
               .join(', ')
           : 'no backends';
       lines.push(
-        `${(i === 0 ? service : '').padEnd(22)} ${f.kind.padEnd(9)} ${`${f.ip}:${f.port}/${f.protocol}`.padEnd(22)} -> ${backends}${affinity}`,
+        `${(i === 0 ? service : '').padEnd(22)} ${f.kind.padEnd(9)} ${`${f.ip}:${f.port}/${f.protocol}`.padEnd(24)} -> ${backends}${affinity}`,
       );
     });
   }
