@@ -189,8 +189,14 @@ export class SwitchReconciler {
     this.name = settings.name;
     this.ids = new IdAllocator(settings.maxSlotsPerService);
     this.retryBackoff = new Backoff(settings.backoff);
+    const { address, deviceId, role, tls, rpcTimeoutMs, maxMessageBytes } = settings.switchOptions;
     this.client = new P4RuntimeClient({
-      ...settings.switchOptions,
+      address,
+      deviceId,
+      role,
+      ...(tls === undefined ? {} : { tls }),
+      rpcTimeoutMs,
+      maxMessageBytes,
       electionId: settings.electionId,
       ...(settings.backoff === undefined ? {} : { backoff: settings.backoff }),
     });
@@ -243,7 +249,11 @@ export class SwitchReconciler {
       deviceId: this.client.deviceId.toString(),
       session: this.client.state,
       inSync:
-        this.holdingValid && !this.needsSync && this.dirty.size === 0 && this.pending === undefined,
+        !this.running &&
+        this.holdingValid &&
+        !this.needsSync &&
+        this.dirty.size === 0 &&
+        this.pending === undefined,
       appliedGeneration: this.applied,
       offloadedFrontends: this.derived.size,
       notOffloaded,
