@@ -10,7 +10,7 @@ const name = z.string().min(1);
 const id = z.number().int();
 
 /** `{ "type": ..., "value": ... }`: parameters, expression operands, keys. */
-export const typedValueSchema = z.looseObject({ type: z.string(), value: z.unknown() });
+export const typedValueSchema = z.looseObject({ type: z.string(), value: z.unknown().optional() });
 export type TypedValue = z.infer<typeof typedValueSchema>;
 
 const fieldRef = z.tuple([name, name]);
@@ -48,7 +48,10 @@ export type PrimitiveCall = z.infer<typeof primitiveCallSchema>;
 
 const parserOpSchema = z.looseObject({
   op: name,
-  parameters: z.array(z.looseObject({ type: z.string(), value: z.unknown() })),
+  // Type-value objects, except for `primitive` ops whose parameter is a call {op, parameters}.
+  parameters: z.array(
+    z.looseObject({ type: z.string().optional(), value: z.unknown().optional() }),
+  ),
 });
 export type ParserOp = z.infer<typeof parserOpSchema>;
 
@@ -86,7 +89,8 @@ const counterArraySchema = z.looseObject({
   name,
   id,
   is_direct: z.boolean(),
-  size: z.number().int().nonnegative(),
+  /** Absent for direct counters (their size is the table's). */
+  size: z.number().int().nonnegative().optional(),
   binding: z.string().optional(),
 });
 
@@ -102,7 +106,11 @@ const calculationSchema = z.looseObject({
   id,
   algo: name,
   input: z.array(
-    z.looseObject({ type: z.string(), value: z.unknown(), bitwidth: z.number().optional() }),
+    z.looseObject({
+      type: z.string(),
+      value: z.unknown().optional(),
+      bitwidth: z.number().optional(),
+    }),
   ),
 });
 export type Calculation = z.infer<typeof calculationSchema>;
@@ -120,7 +128,7 @@ const hexstr = z.string().regex(/^-?0x[0-9a-fA-F]+$/, 'a hexstring like "0x0a"')
 const matchKeyElementSchema = z.looseObject({
   match_type: z.string(),
   name: z.string().optional(),
-  target: z.unknown(),
+  target: z.unknown().optional(),
   mask: z.union([z.string(), z.null()]).optional(),
 });
 

@@ -143,6 +143,9 @@ export type FieldMatch =
  * equivalent to a wildcard (ternary mask 0, lpm prefix 0, full range) are stored and read
  * back as `undefined`. Refused with INVALID_ARGUMENT: a kind other than the key's, bits set
  * outside an lpm prefix or ternary mask, low > high, prefix longer than the key.
+ * p4c emits P4 `optional` keys as `ternary` in the BMv2 JSON (the key's matchKind then says
+ * ternary, P4Info says OPTIONAL): an optional match on such a key is taken as a ternary match
+ * with a full mask and read back as that ternary match.
  */
 export type EntryMatch = readonly (FieldMatch | undefined)[];
 

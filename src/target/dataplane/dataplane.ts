@@ -146,7 +146,9 @@ export class CompiledDataplane implements Dataplane {
       num[std.ingressPort.slot] = ingressPort & 0x1ff;
       if (std.packetLength) num[std.packetLength.slot] = bytes.length;
       if (std.instanceType) num[std.instanceType.slot] = NORMAL_INSTANCE;
-      if (std.ingressTimestamp) num[std.ingressTimestamp.slot] = this.microseconds();
+      // One clock reading per packet serves every timestamp: nothing queues in between.
+      const now = std.ingressTimestamp || std.enqTimestamp ? this.microseconds() : 0;
+      if (std.ingressTimestamp) num[std.ingressTimestamp.slot] = now;
 
       const cursor = this.cursor;
       cursor.bytes = bytes;
@@ -174,8 +176,8 @@ export class CompiledDataplane implements Dataplane {
       num[std.egressPort.slot] = egressPort;
       num[std.egressSpec.slot] = DROP_PORT + 1;
       if (std.packetLength) num[std.packetLength.slot] = s.lengthRegister;
-      if (std.enqTimestamp) num[std.enqTimestamp.slot] = this.microseconds();
-      if (std.egressTimestamp) num[std.egressTimestamp.slot] = this.microseconds();
+      if (std.enqTimestamp) num[std.enqTimestamp.slot] = now;
+      if (std.egressTimestamp) num[std.egressTimestamp.slot] = now;
       runControl(program.egress, s);
       if (num[std.egressSpec.slot] === DROP_PORT) {
         return { outputs: [], dropped: { stage: 'egress' }, parserError };

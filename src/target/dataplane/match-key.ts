@@ -43,6 +43,12 @@ function normalizeField(
     }
     return undefined;
   }
+  // p4c writes P4 `optional` keys as ternary ones in the BMv2 JSON; BMv2 (with PI) takes an
+  // optional match there as a ternary match with every bit set in the mask.
+  if (m.kind === 'optional' && key.matchKind === 'ternary') {
+    fits(m.value, 'value');
+    return { kind: 'ternary', value: m.value, mask: max };
+  }
   if (m.kind !== key.matchKind) {
     throw new DataplaneError(
       'INVALID_ARGUMENT',

@@ -207,17 +207,18 @@ function compileExtract(
   index: number,
   fields: readonly FieldLayout[],
 ): (state: PacketState, bytes: Uint8Array, base: number) => void {
-  const numberReads: [number, NumberReader, FieldLayout][] = [];
-  const bigReads: [number, BigReader, FieldLayout][] = [];
-  for (const f of fields) {
-    if (f.isBig) bigReads.push([f.slot, bigReader(f.bitOffset, f.width), f]);
-    else numberReads.push([f.slot, numberReader(f.bitOffset, f.width), f]);
-  }
+  const narrow = fields.filter((f) => !f.isBig);
+  const wide = fields.filter((f) => f.isBig);
+  const numberSlots = narrow.map((f) => f.slot);
+  const numberReads: NumberReader[] = narrow.map((f) => numberReader(f.bitOffset, f.width));
+  const bigSlots = wide.map((f) => f.slot);
+  const bigReads: BigReader[] = wide.map((f) => bigReader(f.bitOffset, f.width));
   const signedFields = fields.filter((f) => f.signed);
   return (state, bytes, base) => {
     const num = state.num;
-    for (const [slot, read] of numberReads) num[slot] = read(bytes, base);
-    for (const [slot, read] of bigReads) state.big[slot] = read(bytes, base);
+    for (let i = 0; i < numberReads.length; i++)
+      num[numberSlots[i]!] = numberReads[i]!(bytes, base);
+    for (let i = 0; i < bigReads.length; i++) state.big[bigSlots[i]!] = bigReads[i]!(bytes, base);
     for (const f of signedFields) signExtend(state, f);
     state.valid[index] = 1;
   };
@@ -225,28 +226,29 @@ function compileExtract(
 
 function signExtend(state: PacketState, f: FieldLayout): void {
   if (f.isBig) state.big[f.slot] = BigInt.asIntN(f.width, state.big[f.slot]!);
-  else if (state.num[f.slot]! >= 2 ** (f.width - 1))
+  else if (state.num[f.slot]! >= 2 ** (f.width - 1)) {
     state.num[f.slot] = state.num[f.slot]! - 2 ** f.width;
+  }
 }
 
 function compileEmit(
   fields: readonly FieldLayout[],
 ): (state: PacketState, bytes: Uint8Array, base: number) => void {
-  const numberWrites: [number, NumberWriter, number][] = [];
-  const bigWrites: [number, BigWriter][] = [];
-  for (const f of fields) {
-    if (f.isBig) bigWrites.push([f.slot, bigWriter(f.bitOffset, f.width)]);
-    // Signed values are written as their two's complement bits.
-    else
-      numberWrites.push([f.slot, numberWriter(f.bitOffset, f.width), f.signed ? 2 ** f.width : 0]);
-  }
+  const narrow = fields.filter((f) => !f.isBig);
+  const wide = fields.filter((f) => f.isBig);
+  const numberSlots = narrow.map((f) => f.slot);
+  const numberWrites: NumberWriter[] = narrow.map((f) => numberWriter(f.bitOffset, f.width));
+  // Signed values are written as their two's complement bits.
+  const wraps = narrow.map((f) => (f.signed ? 2 ** f.width : 0));
+  const bigSlots = wide.map((f) => f.slot);
+  const bigWrites: BigWriter[] = wide.map((f) => bigWriter(f.bitOffset, f.width));
   return (state, bytes, base) => {
     const num = state.num;
-    for (const [slot, write, wrap] of numberWrites) {
-      const v = num[slot]!;
-      write(bytes, base, v < 0 ? v + wrap : v);
+    for (let i = 0; i < numberWrites.length; i++) {
+      const v = num[numberSlots[i]!]!;
+      numberWrites[i]!(bytes, base, v < 0 ? v + wraps[i]! : v);
     }
-    for (const [slot, write] of bigWrites) write(bytes, base, state.big[slot]!);
+    for (let i = 0; i < bigWrites.length; i++) bigWrites[i]!(bytes, base, state.big[bigSlots[i]!]!);
   };
 }
 

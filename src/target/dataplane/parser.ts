@@ -59,7 +59,7 @@ export function compileParser(
     compiled.ops = json.parser_ops.map((op, i) =>
       compileParserOp(
         op.op,
-        op.parameters,
+        op.parameters as TypedValue[],
         { ...scope, where: `${where} op ${i} (${op.op})` },
         scope.layout,
         errors,
@@ -236,18 +236,26 @@ function compileTransitions(
       };
     });
   const otherwise = fallback();
-  if (parts.length === 1 && keyBytes <= 4 && parts[0]!.number) {
-    // The common case (an EtherType, a protocol number): compare numbers.
-    const read = parts[0]!.number;
-    const numberCases = cases.map((k) => ({
-      value: Number(k.value),
-      mask: k.mask === undefined ? undefined : Number(k.mask),
-      next: k.next,
-    }));
+  const numberReaders = parts.map((p) => p.number);
+  if (keyBytes <= 6 && numberReaders.every((r) => r !== undefined)) {
+    // The common case (an EtherType; a few small header fields): a key of at most 48 bits,
+    // compared as two 24-bit halves so the masks stay in 32-bit integer operations.
+    const scales = parts.map((p) => 2 ** (p.bytes * 8));
+    const readers = numberReaders as ((s: PacketState) => number)[];
+    const half = 2 ** 24;
+    const split = (v: bigint) => [Number(v >> 24n), Number(v & 0xffffffn)] as const;
+    const numberCases = cases.map((k) => {
+      const [valueHi, valueLo] = split(k.value);
+      const [maskHi, maskLo] = k.mask === undefined ? [0xffffff, 0xffffff] : split(k.mask);
+      return { valueHi, valueLo, maskHi, maskLo, next: k.next };
+    });
     return (s) => {
-      const key = read(s);
+      let key = 0;
+      for (let i = 0; i < readers.length; i++) key = key * scales[i]! + readers[i]!(s);
+      const lo = key % half;
+      const hi = (key - lo) / half;
       for (const k of numberCases) {
-        if ((k.mask === undefined ? key : (key & k.mask) >>> 0) === k.value) return k.next;
+        if ((lo & k.maskLo) === k.valueLo && (hi & k.maskHi) === k.valueHi) return k.next;
       }
       return otherwise;
     };

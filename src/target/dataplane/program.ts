@@ -97,7 +97,7 @@ export function compileProgram(json: Bmv2Json): CompiledProgram {
     if (c.is_direct) {
       if (!c.binding) throw invalid(`direct counter '${c.name}' has no binding`);
       directCounterInfos.push({ name: c.name, table: c.binding });
-    } else counters.set(c.name, new CounterArray(c.name, c.size));
+    } else counters.set(c.name, new CounterArray(c.name, c.size ?? 0));
   }
   const registers = new Map(
     (json.register_arrays ?? []).map((r) => [
