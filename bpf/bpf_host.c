@@ -11,6 +11,9 @@
  * - a valid Talaria frame for anything else: stripped and left to the kernel;
  * - a malformed or forged header: dropped and counted by reason (drop_reasons.h);
  * - a frame without the header: left to the kernel untouched.
+ *
+ * A header without COOKIE to a local pod ends the backend flow of its 5-tuple, as
+ * talaria_to_pod (bpf_lxc.c) does for connections that take the kernel's path.
  */
 #include "lib/compiler.h"
 #include "lib/drop_reasons.h"
@@ -49,12 +52,17 @@ static __always_inline __u32 learn(struct __sk_buff *skb, const struct talaria_h
 	struct l4_ports ports;
 	struct flow_key key;
 
-	if (!(flags & TALARIA_FLAG_COOKIE))
-		return STAT_FWD_TO_POD_NO_COOKIE;
 	if (ipv4_is_fragment(ip) ||
 	    !l4_read_ports(skb, ETH_HLEN + TALARIA_HLEN + IPV4_HLEN, ip->protocol, &ports)) {
-		stats_count(STAT_EVENT_NOT_LEARNABLE, 0);
-		return flags & TALARIA_FLAG_REPLY ? STAT_FWD_TO_POD_CLIENT : STAT_FWD_TO_POD_BACKEND;
+		if (flags & TALARIA_FLAG_COOKIE)
+			stats_count(STAT_EVENT_NOT_LEARNABLE, 0);
+		return !(flags & TALARIA_FLAG_COOKIE) ? STAT_FWD_TO_POD_NO_COOKIE
+		       : flags & TALARIA_FLAG_REPLY  ? STAT_FWD_TO_POD_CLIENT
+						     : STAT_FWD_TO_POD_BACKEND;
+	}
+	if (!(flags & TALARIA_FLAG_COOKIE)) {
+		flow_end_backend(ip->saddr, ip->daddr, &ports, ip->protocol);
+		return STAT_FWD_TO_POD_NO_COOKIE;
 	}
 	if (flags & TALARIA_FLAG_REPLY) {
 		/* Backend -> client after the switch restored the VIP as source. */

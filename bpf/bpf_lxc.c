@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Pod side of the host fast path (issue 7). Attached by the node agent to the TC ingress
- * hook of each pod's host-side veth, so it sees every packet the pod sends:
+ * Pod side of the host fast path (issue 7). talaria_from_pod is attached by the node agent
+ * to the TC ingress hook of each pod's host-side veth, so it sees every packet the pod
+ * sends:
  *
  * - to an offloaded Service VIP: adds the Talaria header, with the connection's cookie when
  *   the client flow map has one and flags 0 on the first packet, and redirects it to the
@@ -13,6 +14,10 @@
  *
  * The IPv4 and L4 headers leave the host as the pod wrote them: no TTL change, no checksum
  * change (docs/wire-format.md). Every verdict is counted (stats.h).
+ *
+ * talaria_to_pod is attached to the TC egress hook of the same veth: it sees what the
+ * kernel's path delivers to the pod (bpf_redirect_peer() deliveries from the uplink skip
+ * that hook), and a new connection there ends the backend flow of its 5-tuple.
  */
 #include "lib/compiler.h"
 #include "lib/drop_reasons.h"
@@ -138,6 +143,23 @@ int talaria_from_pod(struct __sk_buff *skb)
 	hdr.cookie = entry->cookie;
 	hdr.cookie.reserved2 = 0;
 	return to_switch(skb, config, &hdr, STAT_FWD_REPLY, bytes);
+}
+
+SEC("tc")
+int talaria_to_pod(struct __sk_buff *skb)
+{
+	__u32 bytes = skb->len;
+	struct l4_ports ports;
+	struct ipv4_hdr *ip;
+	struct eth_hdr *eth;
+
+	eth = eth_header(skb);
+	if (eth && eth->proto == bpf_htons(ETH_P_IP) &&
+	    ipv4_header(skb, ETH_HLEN, &ip) == IPV4_OK && !ipv4_is_fragment(ip) &&
+	    l4_read_ports(skb, ETH_HLEN + IPV4_HLEN, ip->protocol, &ports) &&
+	    (ip->protocol == IPPROTO_UDP || l4_is_tcp_open(ip->protocol, &ports)))
+		flow_end_backend(ip->saddr, ip->daddr, &ports, ip->protocol);
+	return pass(STAT_PASS_TO_POD, bytes);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -69,4 +69,20 @@ static __always_inline void flow_remember(void *map, const struct flow_key *key,
 		stats_count(STAT_EVENT_LEARN_FAILED, 0);
 }
 
+/*
+ * Forgets the cookie a local backend's 5-tuple may still have from an earlier fast-path
+ * connection: called when a new connection on it reaches the pod without a cookie (a
+ * Service that fell back to kube-proxy, a client port reused), whose replies would
+ * otherwise be stamped with the old cookie and rewritten to the wrong VIP by the switch.
+ */
+static __always_inline void flow_end_backend(__be32 client_addr, __be32 server_addr,
+					     const struct l4_ports *ports, __u8 protocol)
+{
+	struct flow_key key;
+
+	flow_key_set(&key, client_addr, server_addr, ports->sport, ports->dport, protocol);
+	if (bpf_map_delete_elem(&tl_backend_flow, &key) == 0)
+		stats_count(STAT_EVENT_BACKEND_FLOW_ENDED, 0);
+}
+
 #endif /* TALARIA_LIB_FLOW_H */

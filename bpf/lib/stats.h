@@ -31,12 +31,14 @@ enum stat_code {
 	STAT_PASS_BACKEND_FLOW_EXPIRED = 178,	/* reply of an idle-expired UDP flow */
 	STAT_PASS_NOT_TALARIA = 179,		/* uplink frame without the header */
 	STAT_PASS_NOT_LOCAL_POD = 180,		/* uplink, header stripped, not for a pod */
+	STAT_PASS_TO_POD = 181,			/* kernel path into a pod (talaria_to_pod) */
 
 	/* Events, counted besides the packet's verdict. */
 	STAT_EVENT_CLIENT_FLOW_EXPIRED = 200,	/* idle cookie dropped, packet sent without */
 	STAT_EVENT_CLIENT_FLOW_RESET = 201,	/* TCP SYN: old cookie dropped */
 	STAT_EVENT_LEARN_FAILED = 202,		/* flow map update failed (delivered anyway) */
 	STAT_EVENT_NOT_LEARNABLE = 203,		/* cookie on a fragment or non-TCP/UDP packet */
+	STAT_EVENT_BACKEND_FLOW_ENDED = 204,	/* a connection without cookie took over a 5-tuple */
 };
 
 static __always_inline void stats_count(__u32 code, __u32 bytes)

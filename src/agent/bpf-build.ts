@@ -11,15 +11,22 @@ import { runHostCommand } from './host-command.ts';
 /** The repository's bpf/ directory. */
 export const BPF_SOURCE_DIR = new URL('../../bpf/', import.meta.url).pathname;
 
-/** The programs of the host data path, by the object they compile to. */
-export const DATAPATH_PROGRAMS = {
-  /** TC ingress of each pod's host-side veth. */
-  lxc: { source: 'bpf_lxc.c', program: 'talaria_from_pod' },
-  /** TC ingress of the uplink. */
-  host: { source: 'bpf_host.c', program: 'talaria_from_uplink' },
-} as const;
+/** The objects of the host data path and their sources in bpf/. */
+export const DATAPATH_OBJECTS = { lxc: 'bpf_lxc.c', host: 'bpf_host.c' } as const;
 
-export type DatapathObject = keyof typeof DATAPATH_PROGRAMS;
+export type DatapathObject = keyof typeof DATAPATH_OBJECTS;
+
+/** The programs of the host data path: the object each is in and the hook it serves. */
+export const DATAPATH_PROGRAMS = {
+  /** TC ingress of each pod's host-side veth: what the pod sends. */
+  fromPod: { object: 'lxc', name: 'talaria_from_pod' },
+  /** TC egress of each pod's host-side veth: what the kernel's path delivers to the pod. */
+  toPod: { object: 'lxc', name: 'talaria_to_pod' },
+  /** TC ingress of the uplink. */
+  fromUplink: { object: 'host', name: 'talaria_from_uplink' },
+} as const satisfies Record<string, { object: DatapathObject; name: string }>;
+
+export type DatapathProgram = keyof typeof DATAPATH_PROGRAMS;
 
 async function mtimeMs(path: string): Promise<number> {
   return (await stat(path)).mtimeMs;
@@ -93,8 +100,8 @@ export async function buildDatapathObjects(
   options: BuildOptions = {},
 ): Promise<Record<DatapathObject, string>> {
   const [lxc, host] = await Promise.all([
-    buildBpfObject(DATAPATH_PROGRAMS.lxc.source, options),
-    buildBpfObject(DATAPATH_PROGRAMS.host.source, options),
+    buildBpfObject(DATAPATH_OBJECTS.lxc, options),
+    buildBpfObject(DATAPATH_OBJECTS.host, options),
   ]);
   return { lxc, host };
 }

@@ -36,10 +36,12 @@ export const STAT_CODES = {
   PASS_BACKEND_FLOW_EXPIRED: 178,
   PASS_NOT_TALARIA: 179,
   PASS_NOT_LOCAL_POD: 180,
+  PASS_TO_POD: 181,
   EVENT_CLIENT_FLOW_EXPIRED: 200,
   EVENT_CLIENT_FLOW_RESET: 201,
   EVENT_LEARN_FAILED: 202,
   EVENT_NOT_LEARNABLE: 203,
+  EVENT_BACKEND_FLOW_ENDED: 204,
 } as const;
 
 /** A stats index by name: `DROP_<reason>`, `HOST_DROP_<reason>` or the stat code's name. */

@@ -1,6 +1,11 @@
 import { access, mkdir, readdir, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildDatapathObjects, DATAPATH_PROGRAMS, type DatapathObject } from './bpf-build.ts';
+import {
+  buildDatapathObjects,
+  DATAPATH_PROGRAMS,
+  type DatapathObject,
+  type DatapathProgram,
+} from './bpf-build.ts';
 import {
   applyMapChanges,
   createPinnedMap,
@@ -109,8 +114,9 @@ export class ProgramGeneration {
   ) {}
 
   /** The pinned program of this load, for attaching. */
-  programPin(object: DatapathObject): string {
-    return join(this.root, 'progs', this.generation, object, DATAPATH_PROGRAMS[object].program);
+  programPin(program: DatapathProgram): string {
+    const { object, name } = DATAPATH_PROGRAMS[program];
+    return join(this.root, 'progs', this.generation, object, name);
   }
 
   /**

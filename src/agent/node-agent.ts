@@ -6,7 +6,7 @@ import { Datapath, loadDatapath, type LoadedDatapath } from './datapath.ts';
 import { parseFrontendsFile } from './frontends-file.ts';
 import { findLink, listLinks, type Link } from './links.ts';
 import { scanPodRecords, type PodRecord } from './pod-records.ts';
-import { attachIngress, detachIngress } from './tc.ts';
+import { attachProgram, detachProgram } from './tc.ts';
 
 /**
  * The node agent (`talaria agent`): loads the host data path, attaches it to the uplink and
@@ -102,7 +102,7 @@ export class NodeAgent {
       reusedMaps: loaded.reusedMaps,
     });
     const uplink = await findLink(options.uplink);
-    await attachIngress(uplink.name, loaded.programs.programPin('host'));
+    await attachProgram(uplink.name, 'ingress', loaded.programs.programPin('fromUplink'));
     log({ event: 'uplink-attached', uplink: uplink.name, ifindex: uplink.ifindex });
 
     const agent = new NodeAgent(options, loaded, log);
@@ -193,13 +193,15 @@ export class NodeAgent {
     for (const [ifname, ifindex] of this.attached) {
       const record = wanted.get(ifname);
       if (record?.hostIfindex === ifindex) continue;
-      if (byIndex.get(ifindex)?.name === ifname) await detachIngress(ifname);
+      if (byIndex.get(ifindex)?.name === ifname) await detachPod(ifname);
       this.attached.delete(ifname);
       events.push({ event: 'pod-detached', hostIfname: ifname });
     }
     for (const record of live) {
       if (this.attached.get(record.hostIfname) === record.hostIfindex) continue;
-      await attachIngress(record.hostIfname, this.loaded.programs.programPin('lxc'));
+      const { programs } = this.loaded;
+      await attachProgram(record.hostIfname, 'ingress', programs.programPin('fromPod'));
+      await attachProgram(record.hostIfname, 'egress', programs.programPin('toPod'));
       this.attached.set(record.hostIfname, record.hostIfindex);
       events.push(podEvent('pod-attached', record));
     }
@@ -222,6 +224,11 @@ export class NodeAgent {
   }
 }
 
+async function detachPod(hostIfname: string): Promise<void> {
+  await detachProgram(hostIfname, 'ingress');
+  await detachProgram(hostIfname, 'egress');
+}
+
 function localPodOf(record: PodRecord): LocalPod {
   return {
     addr: record.podIp,
@@ -241,21 +248,23 @@ function podEvent(event: string, record: PodRecord): AgentEvent {
 }
 
 /**
- * Removes the data path from this node: our filter from the uplink and every pod veth in
- * tl_local_pods, then every pin (maps and the flows in them, programs). For `talaria agent
+ * Removes the data path from this node: our filters from the uplink and from both hooks of
+ * every pod veth in tl_local_pods, then every pin (maps and the flows in them, programs). For `talaria agent
  * --mode detach`, before uninstalling or downgrading.
  */
 export async function detachDatapath(bpffs: string, log: AgentLog): Promise<void> {
   const datapath = new Datapath(bpffs);
   const links = new Map((await listLinks()).map((link) => [link.ifindex, link.name]));
-  const ifindexes = new Set<number>();
   const config = await datapath.readConfig().catch(() => undefined);
-  if (config) ifindexes.add(config.uplinkIfindex);
-  for (const pod of await datapath.readLocalPods().catch(() => [])) ifindexes.add(pod.hostIfindex);
-  for (const ifindex of ifindexes) {
-    const name = links.get(ifindex);
+  const uplink = config && links.get(config.uplinkIfindex);
+  if (uplink) {
+    await detachProgram(uplink, 'ingress');
+    log({ event: 'detached', interface: uplink });
+  }
+  for (const pod of await datapath.readLocalPods().catch(() => [])) {
+    const name = links.get(pod.hostIfindex);
     if (!name) continue;
-    await detachIngress(name);
+    await detachPod(name);
     log({ event: 'detached', interface: name });
   }
   await datapath.unpinAll();

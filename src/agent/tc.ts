@@ -2,14 +2,16 @@ import { z } from 'zod';
 import { HostCommandError, runHostCommand } from './host-command.ts';
 
 /**
- * Attaching programs to TC ingress hooks with iproute2's tc (clsact qdisc, direct-action
- * bpf filter). Our filter has a fixed preference and handle, so `replace` swaps the program
- * of a running hook atomically (agent restart, upgrade) and `del` removes only ours.
+ * Attaching programs to TC hooks with iproute2's tc (clsact qdisc, direct-action bpf
+ * filter). Our filter has a fixed preference and handle, so `replace` swaps the program of
+ * a running hook atomically (agent restart, upgrade) and `del` removes only ours.
  */
 export const TALARIA_TC_FILTER = { pref: '1', handle: '0x7a1' } as const;
 
-/** Attaches (or atomically replaces) the pinned program on `dev`'s ingress hook. */
-export async function attachIngress(dev: string, programPin: string): Promise<void> {
+export type TcHook = 'ingress' | 'egress';
+
+/** Attaches (or atomically replaces) the pinned program on a hook of `dev`. */
+export async function attachProgram(dev: string, hook: TcHook, programPin: string): Promise<void> {
   await runHostCommand(['tc', 'qdisc', 'replace', 'dev', dev, 'clsact']);
   await runHostCommand([
     'tc',
@@ -17,7 +19,7 @@ export async function attachIngress(dev: string, programPin: string): Promise<vo
     'replace',
     'dev',
     dev,
-    'ingress',
+    hook,
     'pref',
     TALARIA_TC_FILTER.pref,
     'handle',
@@ -42,9 +44,9 @@ const filterSchema = z.array(
   }),
 );
 
-/** The id of the program our filter runs on `dev`'s ingress, or undefined when none is attached. */
-export async function attachedProgramId(dev: string): Promise<number | undefined> {
-  const { stdout } = await runHostCommand(['tc', '-j', 'filter', 'show', 'dev', dev, 'ingress']);
+/** The id of the program our filter runs on a hook of `dev`, or undefined when none is attached. */
+export async function attachedProgramId(dev: string, hook: TcHook): Promise<number | undefined> {
+  const { stdout } = await runHostCommand(['tc', '-j', 'filter', 'show', 'dev', dev, hook]);
   const filters = filterSchema.parse(stdout.trim() ? JSON.parse(stdout) : []);
   const ours = filters.find(
     (f) =>
@@ -54,19 +56,19 @@ export async function attachedProgramId(dev: string): Promise<number | undefined
 }
 
 /**
- * Removes our filter from `dev`'s ingress, and the clsact qdisc when no filter is left on
+ * Removes our filter from a hook of `dev`, and the clsact qdisc when no filter is left on
  * it. A device that is already gone (the pod was deleted) counts as detached.
  */
-export async function detachIngress(dev: string): Promise<void> {
+export async function detachProgram(dev: string, hook: TcHook): Promise<void> {
   try {
-    if ((await attachedProgramId(dev)) === undefined) return;
+    if ((await attachedProgramId(dev, hook)) === undefined) return;
     await runHostCommand([
       'tc',
       'filter',
       'del',
       'dev',
       dev,
-      'ingress',
+      hook,
       'pref',
       TALARIA_TC_FILTER.pref,
       'handle',

@@ -103,6 +103,21 @@ describeTier('kernel', 'fallback to the kernel path', () => {
     expect(counted.FWD_FIRST_PACKET).toBeUndefined();
   });
 
+  it('a kernel-path connection on a 5-tuple the fast path used is not given the old cookie', async () => {
+    // 46000 went through the fast path above: host 2 remembers its cookie for
+    // (client:46000 -> backend:8080). A kube-proxy connection from the same client port to
+    // the same backend must not get its replies stamped with it.
+    const { report, toSwitch } = await echoVia(NOT_LISTED, 46000);
+    expect(report).toEqual({ sent: 5, got: 5, reason: 'done' });
+    expect(toSwitch).toEqual([]);
+    expect((await lab.host(2).datapath.readStats()).get('EVENT_BACKEND_FLOW_ENDED')?.packets).toBe(
+      1n,
+    );
+    expect(
+      (await lab.host(1).datapath.readStats()).get('FWD_TO_POD_CLIENT')?.packets,
+    ).toBeGreaterThan(0n);
+  });
+
   it('a Service listed as not offloaded goes the kernel path', async () => {
     const { report, toSwitch, counted } = await echoVia(NOT_OFFLOADED, 46002);
     expect(report).toEqual({ sent: 5, got: 5, reason: 'done' });

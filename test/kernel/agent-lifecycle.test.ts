@@ -29,7 +29,11 @@ describeTier('kernel', 'agent life cycle: restart, pod removal, detach', () => {
   let client: LabPod;
   let backend: LabPod;
 
-  async function ingressProgramId(host: LabHost, dev: string): Promise<number | undefined> {
+  async function hookProgramId(
+    host: LabHost,
+    dev: string,
+    hook: 'ingress' | 'egress' = 'ingress',
+  ): Promise<number | undefined> {
     const { stdout } = await lab.lab.exec(host.netns, [
       'tc',
       '-j',
@@ -37,7 +41,7 @@ describeTier('kernel', 'agent life cycle: restart, pod removal, detach', () => {
       'show',
       'dev',
       dev,
-      'ingress',
+      hook,
     ]);
     const filters = JSON.parse(stdout || '[]') as {
       options?: { handle?: string; prog?: { id: number } };
@@ -71,7 +75,7 @@ describeTier('kernel', 'agent life cycle: restart, pod removal, detach', () => {
 
   it('a connection survives both agents crashing and restarting, and keeps its cookie', async () => {
     const [h1, h2] = [lab.host(1), lab.host(2)];
-    const programBefore = await ingressProgramId(h1, client.hostIfname);
+    const programBefore = await hookProgramId(h1, client.hostIfname);
     const tap = await WireTap.open(lab.lab, lab.switchNetns, h1.switchPort);
     const { report } = startEchoClient(lab.lab, client.netns, {
       protocol: 'TCP',
@@ -115,8 +119,8 @@ describeTier('kernel', 'agent life cycle: restart, pod removal, detach', () => {
       await tap.close();
     }
     // The restart swapped the programs on the hooks.
-    expect(await ingressProgramId(h1, client.hostIfname)).not.toBe(programBefore);
-    expect(await ingressProgramId(h1, 'uplink')).toBeDefined();
+    expect(await hookProgramId(h1, client.hostIfname)).not.toBe(programBefore);
+    expect(await hookProgramId(h1, 'uplink')).toBeDefined();
     expect((await lab.standin.stats()).DROP_BAD_TAG).toBeUndefined();
   });
 
@@ -126,7 +130,8 @@ describeTier('kernel', 'agent life cycle: restart, pod removal, detach', () => {
     const from = agent.events.length;
     const pod = await lab.addPod(h1, 'c2');
     await agent.waitFor((e) => e.event === 'pod-attached' && e.podIp === pod.ip, 30_000, from);
-    expect(await ingressProgramId(h1, pod.hostIfname)).toBeDefined();
+    expect(await hookProgramId(h1, pod.hostIfname)).toBeDefined();
+    expect(await hookProgramId(h1, pod.hostIfname, 'egress')).toBeDefined();
     expect((await h1.datapath.readLocalPods()).map((p) => p.addr)).toContain(pod.ip);
 
     await lab.cni(h1, 'DEL', pod.name, `/run/netns/${pod.netns}`, pod.ip);
@@ -135,15 +140,17 @@ describeTier('kernel', 'agent life cycle: restart, pod removal, detach', () => {
       30_000,
       from,
     );
-    expect(await ingressProgramId(h1, pod.hostIfname)).toBeUndefined();
+    expect(await hookProgramId(h1, pod.hostIfname)).toBeUndefined();
+    expect(await hookProgramId(h1, pod.hostIfname, 'egress')).toBeUndefined();
     expect((await h1.datapath.readLocalPods()).map((p) => p.addr)).not.toContain(pod.ip);
   });
 
   it('stopping the agent leaves the data path; --mode detach removes hooks and pins', async () => {
     const h1 = lab.host(1);
     await lab.agents.get(h1)!.stop('SIGTERM');
-    expect(await ingressProgramId(h1, 'uplink')).toBeDefined();
-    expect(await ingressProgramId(h1, client.hostIfname)).toBeDefined();
+    expect(await hookProgramId(h1, 'uplink')).toBeDefined();
+    expect(await hookProgramId(h1, client.hostIfname)).toBeDefined();
+    expect(await hookProgramId(h1, client.hostIfname, 'egress')).toBeDefined();
 
     const { stdout } = await lab.lab.exec(h1.netns, [
       'node',
@@ -164,8 +171,9 @@ describeTier('kernel', 'agent life cycle: restart, pod removal, detach', () => {
         .map((e) => e.interface)
         .sort(),
     ).toEqual([client.hostIfname, 'uplink'].sort());
-    expect(await ingressProgramId(h1, 'uplink')).toBeUndefined();
-    expect(await ingressProgramId(h1, client.hostIfname)).toBeUndefined();
+    expect(await hookProgramId(h1, 'uplink')).toBeUndefined();
+    expect(await hookProgramId(h1, client.hostIfname)).toBeUndefined();
+    expect(await hookProgramId(h1, client.hostIfname, 'egress')).toBeUndefined();
     expect(await exists(h1.datapath.root)).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import type { DatapathProgram } from '../../src/agent/bpf-build.ts';
 import type { Cookie, FlowKey } from '../../src/agent/datapath-maps.ts';
 import { buildPacket, type PacketSpec } from '../../src/wire/packet.ts';
 import {
@@ -61,7 +62,7 @@ function toPod(spec: Omit<PacketSpec, 'ethernet'>): Uint8Array {
 
 describeTier('kernel', 'host programs under BPF_PROG_TEST_RUN', () => {
   let harness: ProgRunHarness;
-  const run = (object: 'lxc' | 'host', packet: Uint8Array) => harness.run(object, packet);
+  const run = (program: DatapathProgram, packet: Uint8Array) => harness.run(program, packet);
   const setFlow = (table: 'client' | 'backend', key: FlowKey, cookie: Cookie, lastSeenNs = 0n) =>
     harness.setFlow(table, key, cookie, lastSeenNs);
 
@@ -110,7 +111,7 @@ describeTier('kernel', 'host programs under BPF_PROG_TEST_RUN', () => {
 
   it('lxc: first packet to a VIP gets a header with flags 0 and goes to the uplink', async () => {
     const ip = { ipv4: { src: CLIENT, dst: VIP }, tcp: tcp(SYN) };
-    const result = await run('lxc', fromPod(ip));
+    const result = await run('fromPod', fromPod(ip));
     expect(result.retval).toBe(TC_ACT_REDIRECT);
     expect(result.output.toString('hex')).toBe(
       Buffer.from(toSwitch(ip, firstPacketHeader())).toString('hex'),
@@ -121,7 +122,7 @@ describeTier('kernel', 'host programs under BPF_PROG_TEST_RUN', () => {
   it('lxc: a later packet carries the learned cookie and refreshes the flow', async () => {
     await setFlow('client', clientFlowKey, COOKIE, 0n);
     const ip = { ipv4: { src: CLIENT, dst: VIP }, tcp: tcp(ACK), payload: Buffer.from('GET /') };
-    const result = await run('lxc', fromPod(ip));
+    const result = await run('fromPod', fromPod(ip));
     expect(result.retval).toBe(TC_ACT_REDIRECT);
     expect(result.output.toString('hex')).toBe(
       Buffer.from(toSwitch(ip, cookieHeader(COOKIE))).toString('hex'),
@@ -134,7 +135,7 @@ describeTier('kernel', 'host programs under BPF_PROG_TEST_RUN', () => {
   it('lxc: a SYN on a 5-tuple with a cookie asks again (the old backend may be gone)', async () => {
     await setFlow('client', clientFlowKey, COOKIE);
     const ip = { ipv4: { src: CLIENT, dst: VIP }, tcp: tcp(SYN) };
-    const result = await run('lxc', fromPod(ip));
+    const result = await run('fromPod', fromPod(ip));
     expect(result.output.toString('hex')).toBe(
       Buffer.from(toSwitch(ip, firstPacketHeader())).toString('hex'),
     );
@@ -150,7 +151,7 @@ describeTier('kernel', 'host programs under BPF_PROG_TEST_RUN', () => {
       udp: { srcPort: 40000, dstPort: 53 },
       payload: Buffer.from('q'),
     };
-    const result = await run('lxc', fromPod(ip));
+    const result = await run('fromPod', fromPod(ip));
     expect(result.output.toString('hex')).toBe(
       Buffer.from(toSwitch(ip, firstPacketHeader())).toString('hex'),
     );
@@ -174,7 +175,7 @@ describeTier('kernel', 'host programs under BPF_PROG_TEST_RUN', () => {
       ipv4: { src: BACKEND, dst: REMOTE_CLIENT },
       tcp: { srcPort: 8080, dstPort: 40000, flags: SYN | ACK },
     };
-    const result = await run('lxc', fromPod(ip));
+    const result = await run('fromPod', fromPod(ip));
     expect(result.retval).toBe(TC_ACT_REDIRECT);
     expect(result.output.toString('hex')).toBe(
       Buffer.from(toSwitch(ip, cookieHeader({ ...COOKIE, reply: true }))).toString('hex'),
@@ -229,7 +230,7 @@ describeTier('kernel', 'host programs under BPF_PROG_TEST_RUN', () => {
     it(`lxc: leaves ${what} to the kernel, untouched`, async () => {
       if (disable) await configure(false);
       const input = packet();
-      const result = await run('lxc', input);
+      const result = await run('fromPod', input);
       expect(result.retval).toBe(TC_ACT_OK);
       expect(result.output.toString('hex')).toBe(Buffer.from(input).toString('hex'));
       expect(result.counted).toEqual({ [code]: 1n });
@@ -243,7 +244,7 @@ describeTier('kernel', 'host programs under BPF_PROG_TEST_RUN', () => {
       ipv4: { src: CLIENT, dst: VIP },
       tcp: tcp(ACK),
     });
-    const result = await run('lxc', forged);
+    const result = await run('fromPod', forged);
     expect(result.retval).toBe(TC_ACT_SHOT);
     expect(result.counted).toEqual({ HOST_DROP_POD_SENT_TALARIA: 1n });
   });
@@ -255,7 +256,10 @@ describeTier('kernel', 'host programs under BPF_PROG_TEST_RUN', () => {
       ipv4: { src: VIP, dst: CLIENT },
       tcp: { srcPort: 80, dstPort: 40000, flags: SYN | ACK },
     };
-    const result = await run('host', fromSwitch(ip, cookieHeader({ ...COOKIE, reply: true })));
+    const result = await run(
+      'fromUplink',
+      fromSwitch(ip, cookieHeader({ ...COOKIE, reply: true })),
+    );
     expect(result.retval).toBe(TC_ACT_REDIRECT);
     expect(result.output.toString('hex')).toBe(Buffer.from(toPod(ip)).toString('hex'));
     expect(result.counted).toEqual({ FWD_TO_POD_CLIENT: 1n });
@@ -272,7 +276,7 @@ describeTier('kernel', 'host programs under BPF_PROG_TEST_RUN', () => {
       udp: { srcPort: 5353, dstPort: 5300 },
       payload: Buffer.from('hello'),
     };
-    const result = await run('host', fromSwitch(ip, cookieHeader(COOKIE)));
+    const result = await run('fromUplink', fromSwitch(ip, cookieHeader(COOKIE)));
     expect(result.retval).toBe(TC_ACT_REDIRECT);
     expect(result.output.toString('hex')).toBe(Buffer.from(toPod(ip)).toString('hex'));
     expect(result.counted).toEqual({ FWD_TO_POD_BACKEND: 1n });
@@ -293,7 +297,7 @@ describeTier('kernel', 'host programs under BPF_PROG_TEST_RUN', () => {
 
   it('host: a header without cookie is stripped and delivered, nothing learned', async () => {
     const ip = { ipv4: { src: REMOTE_CLIENT, dst: BACKEND }, tcp: tcp(SYN) };
-    const result = await run('host', fromSwitch(ip, firstPacketHeader()));
+    const result = await run('fromUplink', fromSwitch(ip, firstPacketHeader()));
     expect(result.retval).toBe(TC_ACT_REDIRECT);
     expect(result.output.toString('hex')).toBe(Buffer.from(toPod(ip)).toString('hex'));
     expect(result.counted).toEqual({ FWD_TO_POD_NO_COOKIE: 1n });
@@ -302,7 +306,7 @@ describeTier('kernel', 'host programs under BPF_PROG_TEST_RUN', () => {
 
   it('host: a Talaria packet for no local pod is stripped and left to the kernel', async () => {
     const ip = { ipv4: { src: REMOTE_CLIENT, dst: '10.200.1.99' }, tcp: tcp(ACK) };
-    const result = await run('host', fromSwitch(ip, cookieHeader(COOKIE)));
+    const result = await run('fromUplink', fromSwitch(ip, cookieHeader(COOKIE)));
     expect(result.retval).toBe(TC_ACT_OK);
     expect(result.output.toString('hex')).toBe(
       Buffer.from(fromSwitch(ip)).toString('hex'), // header gone, EtherType IPv4
@@ -311,9 +315,62 @@ describeTier('kernel', 'host programs under BPF_PROG_TEST_RUN', () => {
     expect(await harness.datapath.readFlows('backend')).toEqual([]);
   });
 
+  const staleBackendKey: FlowKey = {
+    clientAddr: REMOTE_CLIENT,
+    serverAddr: BACKEND,
+    clientPort: 40000,
+    serverPort: 80,
+    protocol: 'TCP',
+  };
+
+  // --- bpf_lxc: to the pod over the kernel's path -------------------------------------
+
+  it('to pod: a new connection over the kernel path ends the stale cookie of its 5-tuple', async () => {
+    await setFlow('backend', staleBackendKey, COOKIE);
+    const input = toPod({ ipv4: { src: REMOTE_CLIENT, dst: BACKEND }, tcp: tcp(SYN) });
+    const result = await run('toPod', input);
+    expect(result.retval).toBe(TC_ACT_OK);
+    expect(result.output.toString('hex')).toBe(Buffer.from(input).toString('hex'));
+    expect(result.counted).toEqual({ PASS_TO_POD: 1n, EVENT_BACKEND_FLOW_ENDED: 1n });
+    expect(await harness.datapath.readFlows('backend')).toEqual([]);
+  });
+
+  it('to pod: a segment of an established connection leaves the backend flow alone', async () => {
+    await setFlow('backend', staleBackendKey, COOKIE);
+    const result = await run(
+      'toPod',
+      toPod({ ipv4: { src: REMOTE_CLIENT, dst: BACKEND }, tcp: tcp(ACK) }),
+    );
+    expect(result.counted).toEqual({ PASS_TO_POD: 1n });
+    expect(await harness.datapath.readFlows('backend')).toHaveLength(1);
+  });
+
+  it('to pod: a UDP datagram over the kernel path ends the stale cookie of its 5-tuple', async () => {
+    await setFlow('backend', { ...staleBackendKey, protocol: 'UDP' }, COOKIE);
+    const result = await run(
+      'toPod',
+      toPod({ ipv4: { src: REMOTE_CLIENT, dst: BACKEND }, udp: { srcPort: 40000, dstPort: 80 } }),
+    );
+    expect(result.counted).toEqual({ PASS_TO_POD: 1n, EVENT_BACKEND_FLOW_ENDED: 1n });
+  });
+
+  it('host: a header without cookie to a local backend ends the stale cookie too', async () => {
+    await setFlow('backend', staleBackendKey, COOKIE);
+    const result = await run(
+      'fromUplink',
+      fromSwitch(
+        { ipv4: { src: REMOTE_CLIENT, dst: BACKEND }, tcp: tcp(SYN) },
+        firstPacketHeader(),
+      ),
+    );
+    expect(result.retval).toBe(TC_ACT_REDIRECT);
+    expect(result.counted).toEqual({ FWD_TO_POD_NO_COOKIE: 1n, EVENT_BACKEND_FLOW_ENDED: 1n });
+    expect(await harness.datapath.readFlows('backend')).toEqual([]);
+  });
+
   it('host: a frame without the header is left to the kernel untouched', async () => {
     const input = fromSwitch({ ipv4: { src: REMOTE_CLIENT, dst: BACKEND }, tcp: tcp(SYN) });
-    const result = await run('host', input);
+    const result = await run('fromUplink', input);
     expect(result.retval).toBe(TC_ACT_OK);
     expect(result.output.toString('hex')).toBe(Buffer.from(input).toString('hex'));
     expect(result.counted).toEqual({ PASS_NOT_TALARIA: 1n });
@@ -357,7 +414,7 @@ describeTier('kernel', 'host programs under BPF_PROG_TEST_RUN', () => {
   ];
   for (const [what, packet, reason] of malformed) {
     it(`host: drops a Talaria frame with ${what} (${reason}), learning nothing`, async () => {
-      const result = await run('host', packet());
+      const result = await run('fromUplink', packet());
       expect(result.retval).toBe(TC_ACT_SHOT);
       expect(result.counted).toEqual({ [reason]: 1n });
       expect(await harness.datapath.readFlows('client')).toEqual([]);

@@ -185,7 +185,7 @@ describeTier(
         await harness.datapath.syncLocalPods([
           { addr: ip.dst, hostIfindex: 1, podMac: POD_MAC, hostMac: HOST_VETH_MAC },
         ]);
-        const result = await harness.run('host', input);
+        const result = await harness.run('fromUplink', input);
         expect(result.retval).toBe(TC_ACT.REDIRECT);
         expect(result.output.toString('hex')).toBe(
           withoutHeader(input, POD_MAC, HOST_VETH_MAC, header).toString('hex'),
@@ -289,7 +289,7 @@ describeTier(
           }
         }
         const fromPod = withoutHeader(wire, HOST_VETH_MAC, POD_MAC, header);
-        const result = await harness.run('lxc', fromPod);
+        const result = await harness.run('fromPod', fromPod);
         expect(result.retval).toBe(TC_ACT.REDIRECT);
         expect(result.output.toString('hex')).toBe(Buffer.from(wire).toString('hex'));
       });
@@ -305,7 +305,7 @@ describeTier(
             { addr: parsed.ipv4.dst, hostIfindex: 1, podMac: POD_MAC, hostMac: HOST_VETH_MAC },
           ]);
         }
-        const result = await harness.run('host', input);
+        const result = await harness.run('fromUplink', input);
         expect(result.retval).toBe(TC_ACT.SHOT);
         expect(result.counted).toEqual({ [`DROP_${vector.expect.reason}`]: 1n });
       });

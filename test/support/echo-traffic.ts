@@ -69,7 +69,8 @@ socket.bind(Number(localPort) || 0, () => {
 const clientReportSchema = z.object({ sent: z.number(), got: z.number(), reason: z.string() });
 export type EchoReport = z.infer<typeof clientReportSchema>;
 
-function firstLine(child: ChildProcess, what: string, timeoutMs: number): Promise<string> {
+/** The first line a process prints, or a rejection naming `what` if it exits or times out first. */
+export function firstLine(child: ChildProcess, what: string, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';

@@ -1,5 +1,5 @@
 import { applyMapChanges, dumpMap, testRunProgram } from '../../src/agent/bpftool.ts';
-import type { DatapathObject } from '../../src/agent/bpf-build.ts';
+import type { DatapathProgram } from '../../src/agent/bpf-build.ts';
 import {
   DEFAULT_DATAPATH_SIZES,
   encodeFlowKey,
@@ -49,9 +49,9 @@ export class ProgRunHarness {
     return this.loaded.datapath;
   }
 
-  async run(object: DatapathObject, packet: Uint8Array): Promise<HarnessRun> {
+  async run(program: DatapathProgram, packet: Uint8Array): Promise<HarnessRun> {
     const before = await this.datapath.readStats();
-    const result = await testRunProgram(this.loaded.programs.programPin(object), packet);
+    const result = await testRunProgram(this.loaded.programs.programPin(program), packet);
     const counted: Record<string, bigint> = {};
     for (const [name, counter] of await this.datapath.readStats()) {
       const delta = counter.packets - (before.get(name)?.packets ?? 0n);
