@@ -41,9 +41,10 @@ export class OneShotSelectors {
     return (this.entriesPerProfile.get(profile) ?? 0) > 0;
   }
 
-  /** The action set of an entry programmed in one shot, if it was. */
-  actionSetOf(table: string, key: EntryKey): ActionProfileActionSet | undefined {
-    return this.groups.get(entryKeyString(table, key))?.actionSet;
+  /** The action set of an entry of `table` programmed in one shot, if it was. */
+  actionSetOf(table: TableBinding, key: EntryKey): ActionProfileActionSet | undefined {
+    if (!table.profile || !this.inUse(table.profile.name)) return undefined;
+    return this.groups.get(entryKeyString(table.name, key))?.actionSet;
   }
 
   /** Refuses an action set on a selector that members/groups were written to. */
@@ -140,8 +141,9 @@ export class OneShotSelectors {
   }
 
   /** Forgets the entry's action set and deletes its group and members (entry already gone or repointed). */
-  release(dataplane: Dataplane, table: string, key: EntryKey): void {
-    const keyString = entryKeyString(table, key);
+  release(dataplane: Dataplane, table: TableBinding, key: EntryKey): void {
+    if (!table.profile || !this.inUse(table.profile.name)) return;
+    const keyString = entryKeyString(table.name, key);
     const group = this.groups.get(keyString);
     if (!group) return;
     this.groups.delete(keyString);

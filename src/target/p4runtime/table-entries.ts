@@ -116,7 +116,7 @@ function putEntry(
   };
   if (action.type !== 'actionProfileActionSet') {
     store(decodeEntryAction(state, table, action));
-    oneShots.release(dataplane, table.name, key);
+    oneShots.release(dataplane, table, key);
     return;
   }
   const profile = table.profile;
@@ -132,7 +132,7 @@ function putEntry(
     oneShots.discard(dataplane, group);
     throw error;
   }
-  oneShots.release(dataplane, table.name, key);
+  oneShots.release(dataplane, table, key);
   oneShots.attach(table.name, key, group);
 }
 
@@ -185,7 +185,7 @@ export function writeTableEntry(
   if (type === 'DELETE') {
     if (table.info.isConst) throw permissionDenied(`table '${table.name}' is const`);
     dataplane.deleteEntry(table.name, key);
-    oneShots.release(dataplane, table.name, key);
+    oneShots.release(dataplane, table, key);
     return;
   }
   checkUnsupportedParts(table, entry);
@@ -248,7 +248,7 @@ function encodeEntryAction(
     case 'member':
       return { actionProfileMemberId: action.memberId };
     case 'group': {
-      const actionSet = state.oneShots.actionSetOf(table.name, entry);
+      const actionSet = state.oneShots.actionSetOf(table, entry);
       return actionSet
         ? { actionProfileActionSet: actionSet }
         : { actionProfileGroupId: action.groupId };
