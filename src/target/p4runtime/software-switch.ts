@@ -77,9 +77,8 @@ export async function startSwitch(options: SwitchOptions): Promise<RunningSwitch
         stats.unknownPort++;
         continue;
       }
-      egress.send(
-        Buffer.from(output.bytes.buffer, output.bytes.byteOffset, output.bytes.byteLength),
-      );
+      // A copy: ports may keep the frame (memory ports) after the data plane reuses buffers.
+      egress.send(Buffer.from(output.bytes));
       stats.sent++;
     }
   };
