@@ -584,14 +584,14 @@ export class SwitchReconciler {
         this.settings.metrics.refusedUpdates.inc({ switch: this.name, code: failure.code });
         fail(updates[failure.index]!, failure.code, failure.details);
       }
+      const acknowledged = new Map<string, { op: string; table: string; count: number }>();
       updates.forEach((update, i) => {
         if (failedAt.has(i)) return;
         writes++;
-        this.settings.metrics.writes.inc({
-          switch: this.name,
-          op: update.op,
-          table: tableLabel(update.entry),
-        });
+        const table = tableLabel(update.entry);
+        const counted = acknowledged.get(`${update.op} ${table}`);
+        if (counted) counted.count++;
+        else acknowledged.set(`${update.op} ${table}`, { op: update.op, table, count: 1 });
         if (update.op === 'DELETE') {
           this.holding.delete(update.key);
           this.desired.forgetFormerOwner(update.key);
@@ -599,6 +599,9 @@ export class SwitchReconciler {
           this.holding.set(update.key, { entry: update.entry, value: update.value });
         }
       });
+      for (const { op, table, count } of acknowledged.values()) {
+        this.settings.metrics.writes.inc({ switch: this.name, op, table }, count);
+      }
     }
     for (const [owner, { code, details }] of refusals) {
       const reason = `${code}: ${details}`;
