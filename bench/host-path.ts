@@ -20,9 +20,10 @@
  * its own column, and subtracted from the host CPU figure; the veth hops are the wire and
  * counted as neither.
  *
- * Every run is bounded: fixed durations (BENCH_SECONDS, default 5), timeouts on every tool.
- * The machine is shared: CPU figures include other tenants' system time, measured before
- * each run and subtracted (idle baseline).
+ * Every run is bounded: fixed durations (BENCH_SECONDS, default 5), BENCH_ROUNDS rounds
+ * (default 2) per Service count with the paths alternating, timeouts on every tool; the
+ * table gives the median of each figure. The machine is shared: CPU figures include other
+ * tenants' system time, measured before each run and subtracted (idle baseline).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -36,6 +37,8 @@ import { tiers } from '../test/support/tiers.ts';
 
 const SERVICE_COUNTS = [1, 1_000, 10_000];
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+/** Rounds per Service count, the two paths alternating in order; the table shows medians. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const LATENCY_SECONDS = Math.max(2, Math.round(SECONDS / 2));
 const WRK_CONNECTIONS = 32;
 const MEASURED_VIP = '10.96.0.1';
@@ -189,7 +192,10 @@ function parseSockperf(out: string): { p50: number; p99: number } {
   return { p50: percentile('50.000'), p99: percentile('99.000') };
 }
 
+let loadAverageAtStart = '';
+
 async function main(): Promise<void> {
+  loadAverageAtStart = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
   if (!tiers.kernel.available) {
     console.log(`bench:host needs the kernel tier: ${tiers.kernel.reason}`);
     return;
@@ -338,12 +344,20 @@ async function main(): Promise<void> {
         timeoutMs: 300_000,
       });
       const restoreSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-      for (const path of ['iptables', 'eBPF'] as const) {
-        await switchMode(path, count);
-        const row = await measure(count, path, restoreSeconds);
-        rows.push(row);
-        console.error(`measured ${count} services, ${path}: ${Math.round(row.connPerSec)} conn/s`);
+      const runs: Record<Row['path'], Row[]> = { iptables: [], eBPF: [] };
+      for (let round = 0; round < ROUNDS; round++) {
+        const order =
+          round % 2 === 0 ? (['iptables', 'eBPF'] as const) : (['eBPF', 'iptables'] as const);
+        for (const path of order) {
+          await switchMode(path, count);
+          const row = await measure(count, path, restoreSeconds);
+          runs[path].push(row);
+          console.error(
+            `round ${round + 1}, ${count} services, ${path}: ${Math.round(row.connPerSec)} conn/s`,
+          );
+        }
       }
+      rows.push(medianRow(runs.iptables), medianRow(runs.eBPF));
     }
   } finally {
     await runHostCommand(['sysctl', '-qw', `kernel.bpf_stats_enabled=${statsBefore.trim()}`]).catch(
@@ -353,6 +367,29 @@ async function main(): Promise<void> {
     await rm(scratch, { recursive: true, force: true });
   }
   printTable(rows);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Each figure's median over the rounds of one Service count and path. */
+function medianRow(runs: readonly Row[]): Row {
+  const first = runs[0]!;
+  const of = (field: keyof Row) => median(runs.map((r) => r[field] as number));
+  return {
+    services: first.services,
+    path: first.path,
+    connPerSec: of('connPerSec'),
+    latencyP50: of('latencyP50'),
+    latencyP99: of('latencyP99'),
+    hostCpuPercent: of('hostCpuPercent'),
+    hostCpuUsPerConn: of('hostCpuUsPerConn'),
+    switchUsPerConn: of('switchUsPerConn'),
+    restoreSeconds: first.restoreSeconds,
+  };
 }
 
 function printTable(rows: readonly Row[]): void {
