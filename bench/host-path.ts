@@ -418,7 +418,9 @@ function printTable(rows: readonly Row[]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => `| ${c.map((v, i) => v.padStart(widths[i]!)).join(' | ')} |`;
   console.log(
-    `Host fast path: ${SECONDS} s wrk runs (${WRK_CONNECTIONS} connections, one request each), ${LATENCY_SECONDS} s sockperf TCP ping-pong (one-way = RTT/2)`,
+    `Host fast path: medians of ${ROUNDS} rounds; ${SECONDS} s wrk runs (${WRK_CONNECTIONS} connections, ` +
+      `one request each), ${LATENCY_SECONDS} s sockperf TCP ping-pong (one-way = RTT/2); ` +
+      `load average at start ${loadAverageAtStart}`,
   );
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
