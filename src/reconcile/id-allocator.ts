@@ -147,6 +147,11 @@ export class IdAllocator {
     return this.idOf.size === 0;
   }
 
+  /** Frontends with a service id. */
+  get size(): number {
+    return this.idOf.size;
+  }
+
   frontendKeys(): IterableIterator<string> {
     return this.idOf.keys();
   }

@@ -420,7 +420,6 @@ export class SwitchReconciler {
       now,
       maxGroupSize: this.maxGroupSize,
     };
-    const wanted = new Set<string>();
     let removedAny = false;
     for (const [key, frontend] of state.frontends) {
       if (frontend.family !== 4) continue;
@@ -429,26 +428,30 @@ export class SwitchReconciler {
         if (refusal.retryAt > now && refusal.fingerprint === JSON.stringify(frontend)) continue;
         this.refused.delete(key);
       }
-      wanted.add(key);
       const previous = this.derived.get(key);
       if (previous?.frontend === frontend && !(previous.drainExpiry! <= now)) continue;
       const serviceId = this.ids.serviceId(key);
       const derivation = deriveFrontend(frontend, serviceId, this.ids.slots(serviceId), context);
       if (!derivation.ok) {
-        wanted.delete(key);
         this.refuse(key, frontend, 'SLOTS_EXHAUSTED', derivation.reason, now);
         continue;
       }
       this.desired.setOwner(key, derivation.entries);
       this.derived.set(key, { frontend, drainExpiry: derivation.drainExpiry });
     }
-    for (const key of [...this.derived.keys()]) {
-      if (wanted.has(key)) continue;
+    // Frontends gone from the state (or no longer IPv4) leave the switch.
+    for (const key of this.derived.keys()) {
+      if (state.frontends.get(key)?.family === 4) continue;
       this.desired.removeOwner(key);
       this.derived.delete(key);
+      this.ids.release(key);
       removedAny = true;
     }
-    for (const key of [...this.ids.frontendKeys()]) if (!wanted.has(key)) this.ids.release(key);
+    // Ids adopted from the switch for frontends nobody wants any more.
+    if (this.ids.size !== this.derived.size) {
+      for (const key of [...this.ids.frontendKeys()])
+        if (!this.derived.has(key)) this.ids.release(key);
+    }
     for (const key of [...this.refused.keys()])
       if (!state.frontends.has(key)) this.refused.delete(key);
     // Capacity freed: frontends refused for lack of room get another chance now.
