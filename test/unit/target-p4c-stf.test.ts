@@ -201,7 +201,12 @@ function runStf(pipeline: Pipeline, script: string): void {
         throw new StfUnsupported(`STF command '${command}'`);
     }
   }
+  // bmv2stf opens only the ports a packet or expect line names: output elsewhere is lost.
+  const opened = new Set(
+    lines.filter((l) => /^(packet|expect)\s/.test(l)).map((l) => Number(l.split(/\s+/)[1])),
+  );
   for (const port of new Set([...expected.keys(), ...received.keys()])) {
+    if (!opened.has(port)) continue;
     const e = expected.get(port) ?? { any: false, packets: [] };
     if (e.any) continue;
     const got = received.get(port) ?? [];

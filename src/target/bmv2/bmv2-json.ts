@@ -21,7 +21,12 @@ const headerTypeSchema = z.looseObject({
   fields: z.array(
     z.union([
       z.tuple([name, z.union([z.number().int().positive(), z.literal('*')])]),
-      z.tuple([name, z.union([z.number().int().positive(), z.literal('*')]), z.boolean()]),
+      // The third element says whether the field is signed; p4c writes 0 for bool fields.
+      z.tuple([
+        name,
+        z.union([z.number().int().positive(), z.literal('*')]),
+        z.union([z.boolean(), z.number()]),
+      ]),
     ]),
   ),
 });

@@ -32,6 +32,14 @@ export function numberReader(bitOffset: number, width: number): NumberReader {
             (b[base + first + 2]! << 8) |
             b[base + first + 3]!) >>>
           0;
+      case 48:
+        return (b, base) => {
+          const at = base + first;
+          return (
+            ((b[at]! << 8) | b[at + 1]!) * 2 ** 32 +
+            (((b[at + 2]! << 24) | (b[at + 3]! << 16) | (b[at + 4]! << 8) | b[at + 5]!) >>> 0)
+          );
+        };
     }
   }
   if (span <= 4) {
@@ -80,15 +88,37 @@ export function numberWriter(bitOffset: number, width: number): NumberWriter {
   const first = bitOffset >> 3;
   const lead = bitOffset & 7;
   const span = (lead + width + 7) >> 3;
-  if (lead === 0 && (width & 7) === 0 && width <= 32) {
-    const bytes = width >> 3;
-    return (b, base, value) => {
-      let v = value;
-      for (let i = bytes - 1; i >= 0; i--) {
-        b[base + first + i] = v & 0xff;
-        v = v >>> 8;
-      }
-    };
+  // Whole bytes: plain stores (the target bytes are zero, so storing equals OR-ing).
+  if (lead === 0 && (width & 7) === 0) {
+    switch (width) {
+      case 8:
+        return (b, base, value) => void (b[base + first] = value);
+      case 16:
+        return (b, base, value) => {
+          b[base + first] = value >>> 8;
+          b[base + first + 1] = value & 0xff;
+        };
+      case 32:
+        return (b, base, value) => {
+          const at = base + first;
+          b[at] = value >>> 24;
+          b[at + 1] = (value >>> 16) & 0xff;
+          b[at + 2] = (value >>> 8) & 0xff;
+          b[at + 3] = value & 0xff;
+        };
+      case 48:
+        return (b, base, value) => {
+          const at = base + first;
+          const high = Math.floor(value / 2 ** 32);
+          const low = value >>> 0;
+          b[at] = high >>> 8;
+          b[at + 1] = high & 0xff;
+          b[at + 2] = low >>> 24;
+          b[at + 3] = (low >>> 16) & 0xff;
+          b[at + 4] = (low >>> 8) & 0xff;
+          b[at + 5] = low & 0xff;
+        };
+    }
   }
   if (span <= 4) {
     const trailing = span * 8 - lead - width;

@@ -238,6 +238,8 @@ function compileExpressionValue(value: unknown, scope: ExpressionScope): Compile
     case 'd2b': {
       const r = data(right, 'operand');
       if (r.kind === 'num') {
+        const slot = r.slot;
+        if (slot !== undefined) return boolValue((s) => s.num[slot] !== 0);
         const f = r.eval;
         return boolValue((s) => f(s) !== 0);
       }
@@ -442,10 +444,16 @@ function numberArithmetic(op: string, l: NumberValue, r: NumberValue): NumberVal
   const result = (bits: number, neg: boolean, f: (s: PacketState) => number) =>
     fitsNumber(bits) ? numberValue(bits, neg, f) : undefined;
   switch (op) {
-    case '+':
+    case '+': {
+      const c = r.constant;
+      if (c !== undefined) return result(widest + 1, negative, (s) => a(s) + c);
       return result(widest + 1, negative, (s) => a(s) + b(s));
-    case '-':
+    }
+    case '-': {
+      const c = r.constant;
+      if (c !== undefined) return result(widest + 1, true, (s) => a(s) - c);
       return result(widest + 1, true, (s) => a(s) - b(s));
+    }
     case '*':
       return result(l.bits + r.bits, negative, (s) => a(s) * b(s));
     case '<<': {
@@ -464,6 +472,12 @@ function numberArithmetic(op: string, l: NumberValue, r: NumberValue): NumberVal
         : numberValue(r.bits, false, (s) => a(s) % nonZeroNumber(b(s)));
     case '&': {
       // x & m is exact through 32-bit ops when m is a non-negative 32-bit value.
+      const m = r.constant;
+      if (m !== undefined && m >= 0 && r.bits <= 32) {
+        const slot = l.slot;
+        if (slot !== undefined) return numberValue(r.bits, false, (s) => (s.num[slot]! & m) >>> 0);
+        return numberValue(r.bits, false, (s) => (a(s) & m) >>> 0);
+      }
       if (!r.negative && r.bits <= 32)
         return numberValue(r.bits, false, (s) => (a(s) & b(s)) >>> 0);
       if (!l.negative && l.bits <= 32)
@@ -511,6 +525,8 @@ function bitNot(v: DataValue): DataValue {
 
 function compare(op: string, l: DataValue, r: DataValue): BoolValue {
   if (l.kind === 'num' && r.kind === 'num') {
+    const folded = compareWithConstant(op, l, r);
+    if (folded) return folded;
     const a = l.eval;
     const b = r.eval;
     switch (op) {
@@ -546,6 +562,18 @@ function compare(op: string, l: DataValue, r: DataValue): BoolValue {
   }
 }
 
+/** `field OP constant` and `x OP constant` without a closure call for the constant. */
+function compareWithConstant(op: string, l: NumberValue, r: NumberValue): BoolValue | undefined {
+  const c = r.constant;
+  if (c === undefined || (op !== '==' && op !== '!=')) return undefined;
+  const slot = l.slot;
+  if (slot !== undefined) {
+    return op === '==' ? boolValue((s) => s.num[slot] === c) : boolValue((s) => s.num[slot] !== c);
+  }
+  const a = l.eval;
+  return op === '==' ? boolValue((s) => a(s) === c) : boolValue((s) => a(s) !== c);
+}
+
 function ternary(
   cond: (s: PacketState) => boolean,
   l: Compiled,
@@ -568,6 +596,10 @@ function ternary(
     const a = asBig(l);
     const b = asBig(r);
     return bigValue((s) => (cond(s) ? a(s) : b(s)));
+  }
+  if (l.kind === 'header' && r.kind === 'header' && l.header.typeName === r.header.typeName) {
+    // A choice of two headers is a two-element "stack" indexed by the condition.
+    return { kind: 'headerRef', elements: [l.header, r.header], index: (s) => (cond(s) ? 0 : 1) };
   }
   throw unsupported(`'?' over ${l.kind} and ${r.kind} values in ${scope.where}`);
 }

@@ -143,7 +143,7 @@ export class PacketLayout {
           name: fieldName,
           qualifiedName: `${instance.name}.${fieldName}`,
           width,
-          signed: signed === true,
+          signed: signed === true || signed === 1,
           isBig,
           slot: isBig ? bigSlots++ : numberSlots++,
           bitOffset,

@@ -41,6 +41,8 @@ export class TableRuntime implements ControlNode {
   private defaultAction: EntryAction | undefined;
   private defaultBound: BoundAction | undefined;
   private readonly initialDefault: EntryAction | undefined;
+  private readonly counted: boolean;
+  private readonly nextByActionId: (ControlNode | null | undefined)[] = [];
 
   constructor(
     readonly info: TableInfo,
@@ -51,6 +53,7 @@ export class TableRuntime implements ControlNode {
     constEntries: readonly { entry: TableEntry; bound: BoundAction }[],
   ) {
     this.entries = new MatchTable(info, keySources);
+    this.counted = info.directCounter !== undefined;
     for (const { entry, bound } of constEntries) this.entries.insert(entry, bound);
     if (info.defaultAction) {
       const call = { action: info.defaultAction.action, params: info.defaultAction.params };
@@ -64,7 +67,7 @@ export class TableRuntime implements ControlNode {
     const e = this.entries.lookup(s);
     const next = this.successors;
     if (e) {
-      if (this.info.directCounter !== undefined) {
+      if (this.counted) {
         e.packets += 1;
         e.bytes += s.ingressLength;
       }
@@ -72,13 +75,22 @@ export class TableRuntime implements ControlNode {
       // An empty group runs no action (BMv2 logs an error); control goes on as after a miss.
       if (!bound) return next.hitMiss ? next.hitMiss.hit : next.missWithoutAction;
       bound.action.run(s, bound.data);
-      return next.hitMiss ? next.hitMiss.hit : (next.byAction.get(bound.action.name) ?? null);
+      return next.hitMiss ? next.hitMiss.hit : this.afterAction(bound.action);
     }
     const bound =
       this.defaultBound ?? (this.defaultAction && this.resolveIndirect(this.defaultAction, s));
     if (!bound) return next.hitMiss ? next.hitMiss.miss : next.missWithoutAction;
     bound.action.run(s, bound.data);
-    return next.hitMiss ? next.hitMiss.miss : (next.byAction.get(bound.action.name) ?? null);
+    return next.hitMiss ? next.hitMiss.miss : this.afterAction(bound.action);
+  }
+
+  /** The node after `action` ran, by action name, cached by action id (ids are unique). */
+  private afterAction(action: CompiledAction): ControlNode | null {
+    const cached = this.nextByActionId[action.id];
+    if (cached !== undefined) return cached;
+    const next = this.successors.byAction.get(action.name) ?? null;
+    this.nextByActionId[action.id] = next;
+    return next;
   }
 
   insert(entry: TableEntry): void {

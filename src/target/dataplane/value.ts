@@ -12,6 +12,10 @@ export interface NumberValue {
   readonly bits: number;
   readonly negative: boolean;
   readonly eval: (s: PacketState) => number;
+  /** Set when the value is a load-time constant, so users can fold it into their closure. */
+  readonly constant?: number;
+  /** Set when the value is a field's `num` slot read as is, for the same reason. */
+  readonly slot?: number;
 }
 
 export interface BigValue {
@@ -59,7 +63,7 @@ export function constantValue(value: bigint): DataValue {
   const bits = magnitude.toString(2).length;
   if (fitsNumber(bits)) {
     const n = Number(value);
-    return numberValue(bits, value < 0n, () => n);
+    return { kind: 'num', bits, negative: value < 0n, eval: () => n, constant: n };
   }
   return bigValue(() => value);
 }
@@ -67,7 +71,7 @@ export function constantValue(value: bigint): DataValue {
 export function fieldValue(f: FieldLayout): DataValue {
   const slot = f.slot;
   if (f.isBig) return bigValue((s) => s.big[slot]!);
-  return numberValue(f.width, f.signed, (s) => s.num[slot]!);
+  return { kind: 'num', bits: f.width, negative: f.signed, eval: (s) => s.num[slot]!, slot };
 }
 
 /** Reduces a number to `width` bits (two's complement wrap), exact for any safe integer. */
@@ -98,7 +102,13 @@ export function storeInto(f: FieldLayout, value: DataValue): (s: PacketState) =>
   if (value.kind === 'num') {
     const v = value.eval;
     const inRange = f.signed ? value.bits < f.width : !value.negative && value.bits <= f.width;
-    if (inRange) return (s) => void (s.num[slot] = v(s));
+    if (inRange) {
+      const from = value.slot;
+      if (from !== undefined) return (s) => void (s.num[slot] = s.num[from]!);
+      const c = value.constant;
+      if (c !== undefined) return (s) => void (s.num[slot] = c);
+      return (s) => void (s.num[slot] = v(s));
+    }
     const wrap = wrapNumber(f.width, f.signed);
     return (s) => void (s.num[slot] = wrap(v(s)));
   }
