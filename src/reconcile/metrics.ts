@@ -132,7 +132,7 @@ export class ReconcileMetrics {
   );
   readonly notOffloaded = new Gauge(
     'talaria_reconcile_not_offloaded',
-    'Frontends not offloaded to the switch (refused, out of slots, or IPv6).',
+    'Frontends the switch does not serve because it refused them or they ran out of slots (IPv6 ones are not counted).',
   );
   readonly pipelinePushes = new Counter(
     'talaria_reconcile_pipeline_pushes_total',
