@@ -6,6 +6,7 @@
 import type { EntryMatch, FieldMatch, KeyFieldInfo } from './api.ts';
 import { MAX_NUMBER_WIDTH } from './bit-io.ts';
 import { DataplaneError } from './dataplane-error.ts';
+import type { KeyValue } from './key-map.ts';
 
 /** A normalized match: the wildcard equivalents (mask 0, prefix 0, full range) are undefined. */
 export function normalizeMatch(
@@ -126,9 +127,6 @@ export function matchIdentity(
   });
   return `${parts.join(',')}@${priority}`;
 }
-
-/** A key value as lookups hold it: a number for widths <= 53, else a bigint. */
-export type KeyValue = number | bigint;
 
 export function keyValue(value: bigint, width: number): KeyValue {
   return width > MAX_NUMBER_WIDTH ? value : Number(value);

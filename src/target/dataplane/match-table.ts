@@ -16,14 +16,8 @@ import type {
 import type { BoundAction } from './actions.ts';
 import { counterNumber } from './counters.ts';
 import { DataplaneError } from './dataplane-error.ts';
-import {
-  fieldMatcher,
-  keyValue,
-  matchIdentity,
-  normalizeMatch,
-  prefixMask,
-  type KeyValue,
-} from './match-key.ts';
+import { keyMap, type KeyMap, type KeyValue } from './key-map.ts';
+import { fieldMatcher, keyValue, matchIdentity, normalizeMatch, prefixMask } from './match-key.ts';
 import type { FieldLayout, PacketState } from './packet-layout.ts';
 
 /** An entry as stored: the control plane's view plus what lookups and actions need. */
@@ -176,23 +170,6 @@ function keyReader(source: KeySource): (s: PacketState) => KeyValue {
   return isBig ? (s) => s.big[slot]! : (s) => s.num[slot]!;
 }
 
-/**
- * Packs the values of several key fields into one map key: a number when they fit in 53
- * bits together (all fields are then numbers), else a string.
- */
-function keyPacker(widths: readonly number[]): (values: readonly KeyValue[]) => string | number {
-  const total = widths.reduce((a, b) => a + b, 0);
-  if (total <= 53) {
-    const scales = widths.map((w) => 2 ** w);
-    return (values) => {
-      let k = 0;
-      for (let i = 0; i < values.length; i++) k = k * scales[i]! + (values[i] as number);
-      return k;
-    };
-  }
-  return (values) => values.join(',');
-}
-
 /** The exact (or LPM) value of each key field of an entry; wildcards never reach these indexes. */
 function entryValues(e: StoredEntry, widths: readonly number[]): KeyValue[] {
   return e.match.map((m, i) => {
@@ -205,39 +182,37 @@ function entryValues(e: StoredEntry, widths: readonly number[]): KeyValue[] {
 }
 
 class ExactIndex implements TableIndex {
-  private readonly map = new Map<string | number, StoredEntry>();
-  private readonly pack: (values: readonly KeyValue[]) => string | number;
+  private readonly map: KeyMap<StoredEntry>;
   private readonly scratch: KeyValue[];
 
   constructor(
     private readonly read: readonly ((s: PacketState) => KeyValue)[],
     private readonly widths: readonly number[],
   ) {
-    this.pack = keyPacker(widths);
+    this.map = keyMap(widths);
     this.scratch = read.map(() => 0);
   }
 
   add(e: StoredEntry): void {
-    this.map.set(this.pack(entryValues(e, this.widths)), e);
+    this.map.set(entryValues(e, this.widths), e);
   }
 
   remove(e: StoredEntry): void {
-    this.map.delete(this.pack(entryValues(e, this.widths)));
+    this.map.delete(entryValues(e, this.widths));
   }
 
   lookup(s: PacketState): StoredEntry | undefined {
     const { read, scratch } = this;
     for (let i = 0; i < read.length; i++) scratch[i] = read[i]!(s);
-    return this.map.get(this.pack(scratch));
+    return this.map.get(scratch);
   }
 }
 
 class LpmIndex implements TableIndex {
-  /** prefix length -> (packed key with the LPM field masked -> entry). */
-  private readonly byLength = new Map<number, Map<string | number, StoredEntry>>();
+  /** prefix length -> (key with the LPM field masked -> entry). */
+  private readonly byLength = new Map<number, KeyMap<StoredEntry>>();
   /** Distinct prefix lengths present, longest first, with their maps. */
-  private levels: [number, Map<string | number, StoredEntry>][] = [];
-  private readonly pack: (values: readonly KeyValue[]) => string | number;
+  private levels: [number, KeyMap<StoredEntry>][] = [];
   private readonly values: KeyValue[];
   private readonly scratch: KeyValue[];
   private readonly lpmWidth: number;
@@ -247,7 +222,6 @@ class LpmIndex implements TableIndex {
     private readonly widths: readonly number[],
     private readonly lpmPosition: number,
   ) {
-    this.pack = keyPacker(widths);
     this.values = read.map(() => 0);
     this.scratch = read.map(() => 0);
     this.lpmWidth = widths[lpmPosition]!;
@@ -262,17 +236,17 @@ class LpmIndex implements TableIndex {
     const length = this.prefixLength(e);
     let map = this.byLength.get(length);
     if (!map) {
-      map = new Map();
+      map = keyMap(this.widths);
       this.byLength.set(length, map);
       this.levels = [...this.byLength.entries()].sort((a, b) => b[0] - a[0]);
     }
-    map.set(this.pack(entryValues(e, this.widths)), e);
+    map.set(entryValues(e, this.widths), e);
   }
 
   remove(e: StoredEntry): void {
     const length = this.prefixLength(e);
     const map = this.byLength.get(length)!;
-    map.delete(this.pack(entryValues(e, this.widths)));
+    map.delete(entryValues(e, this.widths));
     if (map.size === 0) {
       this.byLength.delete(length);
       this.levels = [...this.byLength.entries()].sort((a, b) => b[0] - a[0]);
@@ -285,7 +259,7 @@ class LpmIndex implements TableIndex {
     const v = values[lpmPosition]!;
     for (const [length, map] of this.levels) {
       scratch[lpmPosition] = maskPrefix(v, lpmWidth, length);
-      const hit = map.get(this.pack(scratch));
+      const hit = map.get(scratch);
       if (hit) return hit;
     }
     return undefined;
