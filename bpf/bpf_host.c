@@ -54,11 +54,10 @@ static __always_inline __u32 learn(struct __sk_buff *skb, const struct talaria_h
 
 	if (ipv4_is_fragment(ip) ||
 	    !l4_read_ports(skb, ETH_HLEN + TALARIA_HLEN + IPV4_HLEN, ip->protocol, &ports)) {
-		if (flags & TALARIA_FLAG_COOKIE)
-			stats_count(STAT_EVENT_NOT_LEARNABLE, 0);
-		return !(flags & TALARIA_FLAG_COOKIE) ? STAT_FWD_TO_POD_NO_COOKIE
-		       : flags & TALARIA_FLAG_REPLY  ? STAT_FWD_TO_POD_CLIENT
-						     : STAT_FWD_TO_POD_BACKEND;
+		if (!(flags & TALARIA_FLAG_COOKIE))
+			return STAT_FWD_TO_POD_NO_COOKIE;
+		stats_count(STAT_EVENT_NOT_LEARNABLE, 0);
+		return flags & TALARIA_FLAG_REPLY ? STAT_FWD_TO_POD_CLIENT : STAT_FWD_TO_POD_BACKEND;
 	}
 	if (!(flags & TALARIA_FLAG_COOKIE)) {
 		flow_end_backend(ip->saddr, ip->daddr, &ports, ip->protocol);
