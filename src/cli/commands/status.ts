@@ -12,18 +12,10 @@ const DROP_COUNTER_NAME = new Map<number, string>(
   Object.entries(DROP_COUNTER_INDICES).map(([name, index]) => [index, name]),
 );
 
-/** Secrets (the tag key) are not printed. */
-const SECRET_PARAM = /key/i;
+/** Parameters that hold secrets (the cookie tag's key): printed as <hidden>. */
+const SECRET_PARAM = /\b(\w*key)=[^,)]+/gi;
 
-function redact(entry: NamedTableEntry): NamedTableEntry {
-  if (entry.action?.kind !== 'action') return entry;
-  const params = Object.keys(entry.action.action.params).filter((name) => SECRET_PARAM.test(name));
-  if (params.length === 0) return entry;
-  return {
-    ...entry,
-    action: { kind: 'action', action: { name: entry.action.action.name, params: {} } },
-  };
-}
+const redacted = (line: string): string => line.replace(SECRET_PARAM, '$1=<hidden>');
 
 const entryId = (entry: NamedTableEntry): string =>
   JSON.stringify(entry.match, (_key, value: unknown) =>
@@ -156,7 +148,7 @@ export const statusCommand = defineCommand({
         if (typeof defaults !== 'string') {
           for (const named of defaults) {
             if (named.kind === 'tableEntry' && named.entry.table === table.name) {
-              lines.push(`  ${formatTableEntry(redact(named.entry), index)}`);
+              lines.push(`  ${redacted(formatTableEntry(named.entry, index))}`);
             }
           }
         }
