@@ -58,6 +58,11 @@ export interface LabOptions {
   readonly kernelPath?: 'switch' | 'fabric';
   /** Extra `talaria agent` options for every agent, e.g. ['--udp-idle-timeout', '2']. */
   readonly agentArgs?: readonly string[];
+  /**
+   * false: leave the switch namespace's ports bare, for a test that runs the real pipeline
+   * there (`talaria switch` with AF_PACKET ports on swp1, swp2, ...). Default true.
+   */
+  readonly switchStandin?: boolean;
 }
 
 /** A running `talaria agent`, with the events it logged so far. */
@@ -144,9 +149,15 @@ export class HostPathLab {
     readonly bpffs: TempBpffs,
     readonly scratch: string,
     readonly switchNetns: string,
-    readonly standin: SwitchStandin,
+    private readonly switchStandin: SwitchStandin | undefined,
     private readonly options: LabOptions,
   ) {}
+
+  /** The switch stand-in (absent when the lab was made with `switchStandin: false`). */
+  get standin(): SwitchStandin {
+    if (!this.switchStandin) throw new Error('this lab runs no switch stand-in');
+    return this.switchStandin;
+  }
 
   static async create(tag: string, options: LabOptions): Promise<HostPathLab> {
     const lab = await NetnsLab.create(tag);
@@ -164,16 +175,19 @@ export class HostPathLab {
           { netns: switchNetns, name: `swp${i}`, mac: `02:00:00:00:ff:0${i}` },
         );
       }
-      const standin = await SwitchStandin.start(
-        lab,
-        switchNetns,
-        ports,
-        join(bpffs.path, 'switch'),
-        options.tagKey,
-      );
+      const standin =
+        options.switchStandin === false
+          ? undefined
+          : await SwitchStandin.start(
+              lab,
+              switchNetns,
+              ports,
+              join(bpffs.path, 'switch'),
+              options.tagKey,
+            );
       const self = new HostPathLab(lab, bpffs, scratch, switchNetns, standin, options);
       for (const [i, netns] of hostNetns.entries()) await self.setUpHost(i + 1, netns);
-      await standin.setRoutes(
+      await standin?.setRoutes(
         self.hosts.map((host) => ({
           prefix: `10.200.${host.index}.0/24`,
           port: host.switchPort,
