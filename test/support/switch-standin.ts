@@ -16,8 +16,8 @@ import type { NetnsLab } from './netns.ts';
  * The switch stand-in of the kernel tests and the benchmark (bpf/tests/switch_standin.c):
  * a TC program on every port of a "switch" namespace that balances, stamps and checks
  * cookies and routes, as docs/wire-format.md says the switch does, with the state set here.
- * It stands where the project's P4 pipeline (embedded target or BMv2) belongs; an end-to-end
- * test with the real pipeline is still to be written (docs/host-path.md).
+ * It stands where the project's P4 pipeline belongs, fast enough to measure hosts with;
+ * test/kernel/agent-pipeline.test.ts runs the real one (docs/host-path.md).
  */
 
 export interface StandinFrontend {
