@@ -114,7 +114,9 @@ function actionCall(table: TableInfo, text: string): EntryAction {
   };
 }
 
-function keyFieldIndex(table: TableInfo, name: string): number {
+function keyFieldIndex(table: TableInfo, stfName: string): number {
+  // STF writes stack elements as `stack$0`, BMv2 key names as `stack[0]`.
+  const name = stfName.replace(/^(.*)\$([0-9]+)(.*)$/, '$1[$2]$3');
   const names = table.keys.map((k) => k.name);
   const candidates = [name, `${name}$`, `${name}.$valid$`];
   for (const c of candidates) if (names.includes(c)) return names.indexOf(c);
