@@ -189,15 +189,32 @@ export interface ProfileMember {
   readonly action: ActionCall;
 }
 
+/**
+ * Member selection is BMv2's: (selector hash as uint32) mod (number of BMv2 members in the
+ * group), over the group's BMv2 member handles in ascending order; handles are allocated
+ * lowest-free, one per member at insertMember, plus one per extra weight unit when a group
+ * first needs it (PI's scheme). So a client that inserts members in the same order as it
+ * would through PI gets the same choices as BMv2. For one-shot action sets PI creates, in
+ * action order, `weight` separate BMv2 members per action: to match it, insert one member
+ * of weight 1 per weight unit, in that order, then the group.
+ */
 export interface GroupMember {
   readonly memberId: number;
   /** >= 1. A weight w puts the member w times into the group (as PI does for BMv2). */
   readonly weight: number;
 }
 
+/**
+ * A packet whose entry points at an empty group runs no action, and control continues as
+ * after a miss without a default action (BMv2 logs an error; its next node is undefined).
+ */
 export interface ProfileGroup {
   readonly groupId: number;
-  /** The most total weight the group may hold (P4Runtime max_size; 0 = the profile's size). */
+  /**
+   * The most total weight the group may hold (P4Runtime max_size), fixed at insert
+   * (a modify with another non-zero value is INVALID_ARGUMENT); 0 = no limit here (the
+   * server checks P4Info's max_group_size).
+   */
   readonly maxSize: number;
   readonly members: readonly GroupMember[];
 }
