@@ -18,9 +18,11 @@ function runDemo(
     });
     let stdout = '';
     let stderr = '';
+    let signalled = false;
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      if (signalAfterMs !== undefined && stdout.includes('Running until Ctrl-C')) {
+      if (signalAfterMs !== undefined && !signalled && stdout.includes('Running until Ctrl-C')) {
+        signalled = true;
         setTimeout(() => child.kill('SIGINT'), signalAfterMs);
       }
     });

@@ -63,7 +63,11 @@ export const demoCommand = defineCommand({
     "--verbose       the controller's own log lines on stderr",
   ].join('\n'),
   async run(options) {
-    const write = (line: string) => process.stdout.write(`${line}\n`);
+    // After Ctrl-C the story may still be mid-step: it goes quiet while we shut down.
+    let quiet = false;
+    const write = (line: string) => {
+      if (!quiet) process.stdout.write(`${line}\n`);
+    };
     const started = performance.now();
     if (!existsSync(DEMO_PIPELINE_FILES.json) || !existsSync(DEMO_PIPELINE_FILES.p4info)) {
       console.error(
@@ -94,17 +98,15 @@ export const demoCommand = defineCommand({
       write(
         `  ✓ embedded switch: P4Runtime on ${sw.address}, device 1, ${SAMPLE_NODES.map((n) => `port ${n.port} = ${n.name}`).join(', ')}`,
       );
+      let poll: NodeJS.Timeout | undefined;
       const leading = await Promise.race([
         new Promise<boolean>((resolve) => {
-          const poll = setInterval(() => {
-            if (controller.leadership && controller.reconciler) {
-              clearInterval(poll);
-              resolve(true);
-            }
+          poll = setInterval(() => {
+            if (controller.leadership && controller.reconciler) resolve(true);
           }, 10);
         }),
         stop.promise.then(() => false),
-      ]);
+      ]).finally(() => clearInterval(poll));
       if (!leading) throw new Error('interrupted');
       write(
         `  ✓ controller: caches synced, Lease talaria-system/talaria-controller held (P4Runtime election id ${controller.leadership!.electionId}), probes and metrics on http://${controller.probeAddress}`,
@@ -137,6 +139,7 @@ export const demoCommand = defineCommand({
       const message = (error as Error).message;
       if (message.startsWith('stopped by') || message === 'interrupted') {
         write(`\n${message}: shutting down`);
+        quiet = true;
         return 0;
       }
       console.error(`talaria demo: ${message}`);

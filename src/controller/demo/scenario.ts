@@ -50,15 +50,20 @@ export async function runScenario(
     controller.pipeline.flush();
     const writers = controller.reconciler;
     if (writers === undefined) throw new Error('the controller is not leading');
-    await Promise.race([
-      writers.whenApplied(),
-      new Promise((_, reject) =>
-        setTimeout(
-          () => reject(new Error('the switch did not follow the model in time')),
-          deadline - performance.now(),
-        ),
-      ),
-    ]);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        writers.whenApplied(),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error('the switch did not follow the model in time')),
+            deadline - performance.now(),
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
     return performance.now() - started;
   };
 
