@@ -101,6 +101,11 @@ const STALE_CODES: ReadonlySet<StatusCodeName> = new Set([
   'NOT_FOUND',
   'FAILED_PRECONDITION',
 ]);
+/**
+ * Codes a full table is reported with: the spec's RESOURCE_EXHAUSTED, and UNKNOWN, which
+ * BMv2 (PI) answers for a full table ("Error when adding match entry to target").
+ */
+const TABLE_FULL_CODES: ReadonlySet<string> = new Set(['RESOURCE_EXHAUSTED', 'UNKNOWN']);
 /** After this many passes in a row that found the switch stale, the failing owners are refused. */
 const STALE_PASSES_BEFORE_REFUSAL = 3;
 
@@ -457,7 +462,7 @@ export class SwitchReconciler {
     // Capacity freed: frontends refused for lack of room get another chance now.
     if (removedAny) {
       for (const refusal of this.refused.values()) {
-        if (refusal.code === 'RESOURCE_EXHAUSTED') refusal.retryAt = now;
+        if (TABLE_FULL_CODES.has(refusal.code)) refusal.retryAt = now;
       }
     }
     this.deriveRoutes(state.routes, now);

@@ -1,5 +1,6 @@
 import { numberToIpv4 } from '../../src/wire/addresses.ts';
 import { insert, P4RuntimeClient } from '../../src/p4rt/client.ts';
+import { P4RuntimeRpcError } from '../../src/p4rt/errors.ts';
 import {
   EntityCodec,
   type NamedEntity,
@@ -119,12 +120,19 @@ export async function readSwitch(address: string, deviceId: bigint): Promise<Swi
       TABLES.l3Forward,
     ];
     const profiles = Object.values(ACTION_PROFILES);
-    const decoded = (
-      await client.read([
-        ...tables.map((t) => codec.readTable(t)),
-        ...profiles.flatMap((p) => [codec.readMembers(p), codec.readGroups(p)]),
-      ])
-    ).map((entity) => codec.decode(entity));
+    const decoded = (await client.read(tables.map((t) => codec.readTable(t)))).map((entity) =>
+      codec.decode(entity),
+    );
+    for (const profile of profiles) {
+      try {
+        const read = await client.read([codec.readMembers(profile), codec.readGroups(profile)]);
+        decoded.push(...read.map((entity) => codec.decode(entity)));
+      } catch (error) {
+        // BMv2 refuses member and group reads of a selector programmed with one-shot sets
+        // ("Invalid attempt to mix action selector programming modes"): it has none.
+        if (!(error instanceof P4RuntimeRpcError && error.code === 'INVALID_ARGUMENT')) throw error;
+      }
+    }
     return {
       codec,
       entries: decoded.flatMap((n) => (n.kind === 'tableEntry' ? [n.entry] : [])),

@@ -8,6 +8,7 @@ import { defineReconcileSuite } from '../support/reconcile-suite.ts';
 // scenarios against simple_switch_grpc.
 defineReconcileSuite('reconciler against the embedded switch', {
   timeoutMs: 20_000,
+  tableFullCode: 'RESOURCE_EXHAUSTED',
   start: (address = '127.0.0.1:0') =>
     startSwitch({ deviceId: 1n, grpcAddress: address, ports: [], loadPipeline }),
 });
