@@ -18,7 +18,8 @@ control TalariaIngress(inout headers_t hdr,
                        inout ingress_intrinsic_metadata_for_tm_t ig_tm_md) {
     PacketValidator() validator;
 
-    action mark_drop(drop_reason_t reason) {
+    // Helper actions are @hidden: the controller never names them, so P4Info leaves them out.
+    @hidden action mark_drop(drop_reason_t reason) {
         meta.drop = true;
         meta.drop_reason = reason;
     }
@@ -194,14 +195,14 @@ control TalariaIngress(inout headers_t hdr,
     // docs/wire-format.md, "The tag": CRC-32 over 23 bytes, Tofino's CRC32.
     Hash<tag_t>(HashAlgorithm_t.CRC32) tag_hash;
 
-    action compute_tag() {
+    @hidden action compute_tag() {
         meta.computed_tag = tag_hash.get(
             { meta.tag_key, meta.connection.client_addr, meta.connection.vip_addr,
               meta.connection.client_port, meta.connection.vip_port,
               meta.connection.protocol, meta.service_id, meta.slot });
     }
 
-    action track_request() {
+    @hidden action track_request() {
         meta.connection.client_addr = hdr.ipv4.src_addr;
         meta.connection.vip_addr = hdr.ipv4.dst_addr;
         meta.connection.client_port = meta.l4_src_port;
@@ -209,7 +210,7 @@ control TalariaIngress(inout headers_t hdr,
         meta.connection.protocol = hdr.ipv4.protocol;
     }
 
-    action track_reply() {
+    @hidden action track_reply() {
         meta.connection.client_addr = hdr.ipv4.dst_addr;
         meta.connection.vip_addr = meta.reply_vip_addr;
         meta.connection.client_port = meta.l4_dst_port;
@@ -219,7 +220,7 @@ control TalariaIngress(inout headers_t hdr,
         meta.slot = hdr.talaria.slot;
     }
 
-    action rewrite_reply_source() {
+    @hidden action rewrite_reply_source() {
         hdr.ipv4.src_addr = meta.reply_vip_addr;
         meta.l4_src_port = meta.reply_vip_port;
         meta.l4_rewritten = true;
@@ -227,7 +228,7 @@ control TalariaIngress(inout headers_t hdr,
 
     // The header a backend host receives: the connection's cookie (docs/wire-format.md,
     // "Who writes what"). Added when the packet came without one.
-    action write_cookie() {
+    @hidden action write_cookie() {
         hdr.talaria.setValid();
         hdr.talaria.version = TALARIA_VERSION;
         hdr.talaria.flags = TALARIA_FLAG_COOKIE;

@@ -18,7 +18,8 @@ control TalariaIngress(inout headers_t hdr,
     V1ModelBridge() bridge;
     PacketValidator() validator;
 
-    action mark_drop(drop_reason_t reason) {
+    // Helper actions are @hidden: the controller never names them, so P4Info leaves them out.
+    @hidden action mark_drop(drop_reason_t reason) {
         meta.drop = true;
         meta.drop_reason = reason;
     }
@@ -188,7 +189,7 @@ control TalariaIngress(inout headers_t hdr,
     counter<drop_reason_t>(DROP_COUNTER_SIZE, CounterType.packets_and_bytes) drop_counter;
 
     // docs/wire-format.md, "The tag": CRC-32 over 23 bytes, BMv2's crc32.
-    action compute_tag() {
+    @hidden action compute_tag() {
         hash(meta.computed_tag, HashAlgorithm.crc32, (tag_t)0,
              { meta.tag_key, meta.connection.client_addr, meta.connection.vip_addr,
                meta.connection.client_port, meta.connection.vip_port,
@@ -196,7 +197,7 @@ control TalariaIngress(inout headers_t hdr,
              64w0x100000000);
     }
 
-    action track_request() {
+    @hidden action track_request() {
         meta.connection.client_addr = hdr.ipv4.src_addr;
         meta.connection.vip_addr = hdr.ipv4.dst_addr;
         meta.connection.client_port = meta.l4_src_port;
@@ -204,7 +205,7 @@ control TalariaIngress(inout headers_t hdr,
         meta.connection.protocol = hdr.ipv4.protocol;
     }
 
-    action track_reply() {
+    @hidden action track_reply() {
         meta.connection.client_addr = hdr.ipv4.dst_addr;
         meta.connection.vip_addr = meta.reply_vip_addr;
         meta.connection.client_port = meta.l4_dst_port;
@@ -214,7 +215,7 @@ control TalariaIngress(inout headers_t hdr,
         meta.slot = hdr.talaria.slot;
     }
 
-    action rewrite_reply_source() {
+    @hidden action rewrite_reply_source() {
         hdr.ipv4.src_addr = meta.reply_vip_addr;
         meta.l4_src_port = meta.reply_vip_port;
         meta.l4_rewritten = true;
@@ -222,7 +223,7 @@ control TalariaIngress(inout headers_t hdr,
 
     // The header a backend host receives: the connection's cookie (docs/wire-format.md,
     // "Who writes what"). Added when the packet came without one.
-    action write_cookie() {
+    @hidden action write_cookie() {
         hdr.talaria.setValid();
         hdr.talaria.version = TALARIA_VERSION;
         hdr.talaria.flags = TALARIA_FLAG_COOKIE;

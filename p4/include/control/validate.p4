@@ -10,7 +10,7 @@
 #include "../header.p4"
 
 control PacketValidator(in headers_t hdr, inout local_metadata_t meta) {
-    action mark_drop(drop_reason_t reason) {
+    @hidden action mark_drop(drop_reason_t reason) {
         meta.drop = true;
         meta.drop_reason = reason;
     }
