@@ -9,14 +9,15 @@
 #define L3_FORWARD_SIZE 1024
 #endif
 
-// Service frontends: (VIP, protocol, port) triples.
+// Service frontends: (VIP, protocol, port) triples. Sized for 10,000 Services with room
+// for their NodePorts; backends for 100,000 endpoints with room for draining slots.
 #ifndef FRONTENDS_SIZE
-#define FRONTENDS_SIZE 4096
+#define FRONTENDS_SIZE 16384
 #endif
 
 // Backends over all Services: (service_id, slot) pairs.
 #ifndef BACKENDS_SIZE
-#define BACKENDS_SIZE 65536
+#define BACKENDS_SIZE 131072
 #endif
 
 // Members of each action selector (one member per backend slot) and the largest group.
