@@ -23,8 +23,9 @@ import { decodeMessage, p4RuntimeService, unpackAny } from '../../src/p4rt/schem
 
 export type CodeName = keyof typeof GrpcStatus;
 
+/** The name of a status code; an unset code is 0, OK (proto3 leaves zero fields out). */
 export function codeName(code: number | undefined): CodeName {
-  return (GrpcStatus[code ?? GrpcStatus.UNKNOWN] as CodeName | undefined) ?? 'UNKNOWN';
+  return (GrpcStatus[code ?? GrpcStatus.OK] as CodeName | undefined) ?? 'UNKNOWN';
 }
 
 /** A failed RPC: its code, message, and the p4.v1.Error details (undefined when none). */
