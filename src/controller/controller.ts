@@ -15,7 +15,7 @@ import { modelConfigOf, type ControllerConfig } from './config.ts';
 import { DesiredStatePipeline } from './desired-state-pipeline.ts';
 import { ProbeServer } from './http-server.ts';
 import type { Logger } from './logger.ts';
-import { MetricsRegistry } from './metrics.ts';
+import { MetricsRegistry } from '../metrics/registry.ts';
 
 export const REPORTING_CONTROLLER = 'talaria.dev/controller';
 
@@ -54,7 +54,7 @@ export interface ControllerOptions {
  */
 export class Controller {
   readonly metrics = new MetricsRegistry();
-  readonly reconcileMetrics = new ReconcileMetrics();
+  readonly reconcileMetrics = new ReconcileMetrics(this.metrics);
   readonly watcher: ClusterWatcher;
   readonly pipeline: DesiredStatePipeline;
   readonly elector: LeaderElector;
@@ -118,7 +118,7 @@ export class Controller {
           'desired-state': () => controller.pipeline.current() !== undefined,
           'switches-primary': () => controller.switchesReady(),
         },
-        metrics: () => controller.metrics.render() + controller.reconcileMetrics.render(),
+        metrics: () => controller.metrics.render(),
       });
       options.logger.info('probes and metrics listening', {
         address: controller.probeServer.address,

@@ -6,7 +6,7 @@ import type { ModelConfig } from '../model/model-config.ts';
 import { serviceModel, usesNodes } from '../model/service-frontends.ts';
 import { DrainClock } from './drain-clock.ts';
 import { silentLogger, type Logger } from './logger.ts';
-import type { MetricsRegistry } from './metrics.ts';
+import type { MetricsRegistry } from '../metrics/registry.ts';
 
 export interface DesiredStatePipelineOptions {
   readonly model: ModelConfig;

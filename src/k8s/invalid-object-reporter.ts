@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Logger } from '../controller/logger.ts';
-import type { Counter, MetricsRegistry } from '../controller/metrics.ts';
+import type { Counter, MetricsRegistry } from '../metrics/registry.ts';
 import type { EventRecorder, EventSubject } from './event-recorder.ts';
 import { SERVICE_NAME_LABEL } from './objects/endpoint-slice.ts';
 import { objectIdentity } from './objects/meta.ts';

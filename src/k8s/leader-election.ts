@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { silentLogger, type Logger } from '../controller/logger.ts';
-import type { MetricsRegistry } from '../controller/metrics.ts';
+import type { MetricsRegistry } from '../metrics/registry.ts';
 import type { ApiClient } from './api-client.ts';
 import { microTime } from './event-recorder.ts';
 

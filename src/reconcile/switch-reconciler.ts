@@ -206,7 +206,7 @@ export class SwitchReconciler {
       ...(settings.backoff === undefined ? {} : { backoff: settings.backoff }),
     });
     this.client.onStateChange(({ state, reason }) => {
-      this.settings.metrics.primary.set({ switch: this.name }, state === 'primary' ? 1 : 0);
+      this.settings.metrics.primary.set(state === 'primary' ? 1 : 0, { switch: this.name });
       this.log('info', `session ${state}`, { reason });
       if (state === 'primary') {
         this.needsSync = true;
@@ -653,8 +653,8 @@ export class SwitchReconciler {
     // or to converge from a fresh read-back.
     if (outcome.refused > 0 || outcome.stale) this.again = true;
     this.settings.metrics.passes.inc({ ...labels, result: outcome.refused > 0 ? 'refused' : 'ok' });
-    if (outcome.writes > 0) this.settings.metrics.duration.observe(labels, durationMs / 1000);
-    this.settings.metrics.notOffloaded.set(labels, this.refused.size);
+    if (outcome.writes > 0) this.settings.metrics.duration.observe(durationMs / 1000, labels);
+    this.settings.metrics.notOffloaded.set(this.refused.size, labels);
     this.lastPass = {
       generation,
       finishedAt: Date.now(),

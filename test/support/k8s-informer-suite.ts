@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DesiredStatePipeline } from '../../src/controller/desired-state-pipeline.ts';
-import { MetricsRegistry } from '../../src/controller/metrics.ts';
+import { MetricsRegistry } from '../../src/metrics/registry.ts';
 import { createLogger, type Logger } from '../../src/controller/logger.ts';
 import { ApiClient } from '../../src/k8s/api-client.ts';
 import { ClusterWatcher } from '../../src/k8s/cluster-watcher.ts';

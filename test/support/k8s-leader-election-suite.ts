@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MetricsRegistry } from '../../src/controller/metrics.ts';
+import { MetricsRegistry } from '../../src/metrics/registry.ts';
 import { ApiClient } from '../../src/k8s/api-client.ts';
 import { LeaderElector, type Leadership } from '../../src/k8s/leader-election.ts';
 import { eventually, targetFor, type ApiTarget } from './k8s-api-target.ts';

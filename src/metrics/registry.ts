@@ -1,10 +1,12 @@
 /**
  * Prometheus metrics in the text exposition format (version 0.0.4), served on /metrics.
+ * The one metrics implementation of the project (controller, k8s side and reconciler).
  * Small on purpose: counters, gauges (set or computed when scraped) and histograms with
- * fixed buckets, each with optional labels. Names follow `talaria_<what>_<unit>`.
+ * fixed buckets, each with optional labels, readable in tests (`get`, `sum`). Names follow
+ * `talaria_<what>_<unit>`.
  */
 
-type Labels = Readonly<Record<string, string>>;
+export type Labels = Readonly<Record<string, string>>;
 
 interface Metric {
   readonly name: string;
@@ -20,6 +22,16 @@ function labelText(labels: Labels): string {
 
 function seriesKey(labels: Labels): string {
   return JSON.stringify(Object.entries(labels).sort());
+}
+
+/** Sum over every series whose labels include all of `wanted`. */
+function sumMatching(series: Iterable<{ labels: Labels; value: number }>, wanted: Labels): number {
+  const required = Object.entries(wanted);
+  let total = 0;
+  for (const { labels, value } of series) {
+    if (required.every(([name, v]) => labels[name] === v)) total += value;
+  }
+  return total;
 }
 
 export class Counter implements Metric {
@@ -38,6 +50,11 @@ export class Counter implements Metric {
 
   get(labels: Labels = {}): number {
     return this.values.get(seriesKey(labels))?.value ?? 0;
+  }
+
+  /** Sum over every series whose labels include `labels`. */
+  sum(labels: Labels = {}): number {
+    return sumMatching(this.values.values(), labels);
   }
 
   render(): string[] {
@@ -64,6 +81,11 @@ export class Gauge implements Metric {
 
   get(labels: Labels = {}): number {
     return this.values.get(seriesKey(labels))?.value ?? 0;
+  }
+
+  /** Sum over every series whose labels include `labels`. */
+  sum(labels: Labels = {}): number {
+    return sumMatching(this.values.values(), labels);
   }
 
   render(): string[] {
