@@ -172,7 +172,7 @@ export class Controller {
     try {
       switches = await Promise.all(
         config.switches.map(async (s) => ({
-          // The reconciler names switches address/deviceId: it does not take `name` yet.
+          name: s.name,
           address: s.address,
           deviceId: s.deviceId,
           ...(s.tls ? { tls: await readTls(s.tls) } : {}),

@@ -67,6 +67,8 @@ describe('controller assembly', () => {
     const b = await start('replica-b');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(a.reconciler).toBeDefined();
+    // Status and metrics name the switch as configured.
+    expect(a.reconciler!.status().switches.map((s) => s.name)).toEqual(['tor1']);
     expect(b.reconciler).toBeUndefined();
     expect(b.pipeline.current()!.frontends.size).toBe(7);
   });
@@ -87,6 +89,11 @@ describe('controller assembly', () => {
     expect(metrics).toContain('talaria_model_frontends 7');
     expect(metrics).toMatch(/talaria_k8s_lists_total\{resource="services"\} 1/);
     expect(metrics).toContain('# TYPE talaria_reconcile_total counter');
+    await eventually(async () =>
+      expect((await probe(a, '/metrics')).body).toContain(
+        'talaria_switch_primary{switch="tor1"} 0',
+      ),
+    );
     expect((await probe(b, '/metrics')).body).toContain('talaria_leader 0');
   });
 
