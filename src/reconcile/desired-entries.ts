@@ -110,6 +110,14 @@ export function deriveFrontend(
   return { ok: true, entries, drainExpiry };
 }
 
+/**
+ * Whether switch `switchName` holds `route`: a switch forwards only to the nodes attached
+ * to it; a route without a switch name (a single-switch state) goes to every switch.
+ */
+export function isRouteOfSwitch(route: HostRoute, switchName: string): boolean {
+  return route.switchName === undefined || route.switchName === switchName;
+}
+
 /** The l3_forward entry of an IPv4 host route, or why it cannot have one. */
 export function deriveRoute(route: HostRoute): SwitchEntry | string {
   const [address = '', lengthText = ''] = route.prefix.split('/');

@@ -15,7 +15,12 @@ import {
   type L4Protocol,
   type NotOffloaded,
 } from '../model/desired-state.ts';
-import { deriveFrontend, deriveRoute, type SelectorMode } from './desired-entries.ts';
+import {
+  deriveFrontend,
+  deriveRoute,
+  isRouteOfSwitch,
+  type SelectorMode,
+} from './desired-entries.ts';
 import { DesiredTables } from './desired-tables.ts';
 import { IdAllocator } from './id-allocator.ts';
 import type { ReconcileMetrics } from './metrics.ts';
@@ -476,7 +481,7 @@ export class SwitchReconciler {
     this.routesApplied = routes;
     const wanted = new Set<string>();
     for (const route of routes) {
-      if (route.family !== 4) continue;
+      if (route.family !== 4 || !isRouteOfSwitch(route, this.name)) continue;
       const owner = routeOwner(route.prefix);
       const refusal = this.refusedRoutes.get(owner);
       if (refusal !== undefined) {
@@ -501,7 +506,7 @@ export class SwitchReconciler {
       if (owner.startsWith(routeOwner('')) && !wanted.has(owner)) this.desired.removeOwner(owner);
     }
     for (const owner of [...this.refusedRoutes.keys()]) {
-      if (!routes.some((route) => routeOwner(route.prefix) === owner))
+      if (!routes.some((r) => isRouteOfSwitch(r, this.name) && routeOwner(r.prefix) === owner))
         this.refusedRoutes.delete(owner);
     }
   }
@@ -617,7 +622,9 @@ export class SwitchReconciler {
         ? owner.slice(routeOwner('').length)
         : undefined;
       if (routePrefix !== undefined) {
-        const route = this.routesApplied?.find((r) => r.prefix === routePrefix);
+        const route = this.routesApplied?.find(
+          (r) => r.prefix === routePrefix && isRouteOfSwitch(r, this.name),
+        );
         this.refusedRoutes.set(owner, {
           reason,
           code,

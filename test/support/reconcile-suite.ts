@@ -418,5 +418,33 @@ export function defineReconcileSuite(
         expect(await expectServes(revived, state)).toBeDefined();
       },
     );
+
+    const splitRoutes =
+      'programs each switch with the routes of its own nodes and the unassigned ones';
+    (kind.noSecondSwitch ? it.skip : it)(
+      kind.noSecondSwitch ? `${splitRoutes} [skipped: ${kind.noSecondSwitch}]` : splitRoutes,
+      async () => {
+        const [first, second] = [await startTarget(), await startTarget()];
+        const { reconciler } = reconcilerFor([first.address, second.address]);
+        const [onS1, onS2, unassigned] = state.routes;
+        const split: DesiredState = {
+          ...state,
+          routes: [{ ...onS1!, switchName: 's1' }, { ...onS2!, switchName: 's2' }, unassigned!],
+        };
+        await reconciler.whenApplied(reconciler.setDesiredState(split));
+        const routesOf = (name: string) =>
+          split.routes.filter((r) => r.switchName === undefined || r.switchName === name);
+        await expectServes(first, { ...split, routes: routesOf('s1') });
+        await expectServes(second, { ...split, routes: routesOf('s2') });
+        const prefixesOn = async (target: RunningTarget) =>
+          (await readSwitch(target.address, 1n)).entries
+            .filter((e) => e.table === TABLES.l3Forward)
+            .map((e) =>
+              JSON.stringify(e.match, (_, v: unknown) => (typeof v === 'bigint' ? `${v}` : v)),
+            )
+            .sort();
+        expect(await prefixesOn(first)).not.toEqual(await prefixesOn(second));
+      },
+    );
   });
 }
