@@ -105,18 +105,19 @@ export class OneShotSelectors {
       );
     }
 
+    // As PI does for BMv2: one member of weight 1 per weight unit, in action order, so that
+    // the selector picks the same member for a packet as BMv2 (dataplane/api.ts).
     const memberIds: number[] = [];
     const groupId = this.allocateId();
     try {
-      for (const { call } of actions) {
-        const memberId = this.allocateId();
-        dataplane.insertMember(profile.name, { memberId, action: call });
-        memberIds.push(memberId);
+      for (const { call, weight } of actions) {
+        for (let unit = 0; unit < weight; unit++) {
+          const memberId = this.allocateId();
+          dataplane.insertMember(profile.name, { memberId, action: call });
+          memberIds.push(memberId);
+        }
       }
-      const members: GroupMember[] = memberIds.map((memberId, i) => ({
-        memberId,
-        weight: actions[i]!.weight,
-      }));
+      const members: GroupMember[] = memberIds.map((memberId) => ({ memberId, weight: 1 }));
       dataplane.insertGroup(profile.name, { groupId, maxSize: profile.maxGroupSize, members });
     } catch (error) {
       for (const memberId of memberIds) dataplane.deleteMember(profile.name, memberId);
