@@ -13,6 +13,7 @@ import { Reconciler } from '../reconcile/reconciler.ts';
 import type { ReconcilerOptions } from '../reconcile/reconciler-options.ts';
 import { modelConfigOf, type ControllerConfig } from './config.ts';
 import { DesiredStatePipeline } from './desired-state-pipeline.ts';
+import { FrontendsConfigMap, offloadedFrontendsFile } from './frontends-configmap.ts';
 import { ProbeServer } from './http-server.ts';
 import type { Logger } from './logger.ts';
 import { MetricsRegistry } from '../metrics/registry.ts';
@@ -59,6 +60,7 @@ export class Controller {
   readonly pipeline: DesiredStatePipeline;
   readonly elector: LeaderElector;
   private writers: Reconciler | undefined;
+  private frontendsConfigMap: FrontendsConfigMap | undefined;
   private currentLeadership: Leadership | undefined;
   private probeServer: ProbeServer | undefined;
   private readonly events: EventRecorder;
@@ -160,6 +162,7 @@ export class Controller {
     await this.elector.stop();
     this.writers?.close();
     this.writers = undefined;
+    this.frontendsConfigMap?.close();
     this.pipeline.stop();
     await this.watcher.stop();
     await this.probeServer?.close();
@@ -201,6 +204,11 @@ export class Controller {
       },
     );
     this.writers.start();
+    this.frontendsConfigMap = new FrontendsConfigMap(
+      this.options.client,
+      config.leaderElection.namespace,
+      logger.child('frontends'),
+    );
     const current = this.pipeline.current();
     if (current) this.publish(current);
   }
@@ -208,6 +216,8 @@ export class Controller {
   private stopWriters(reason: string): void {
     this.writers?.close();
     this.writers = undefined;
+    this.frontendsConfigMap?.close();
+    this.frontendsConfigMap = undefined;
     this.currentLeadership = undefined;
     if (!this.stopping) {
       this.options.logger.error('leadership lost: stopped programming the switches', { reason });
@@ -216,8 +226,15 @@ export class Controller {
   }
 
   private publish(state: DesiredState): void {
-    if (this.writers === undefined) return;
-    this.writers.setDesiredState(state);
+    const writers = this.writers;
+    if (writers === undefined) return;
+    const generation = writers.setDesiredState(state);
+    // The agents learn a frontend once every switch has applied it (and not refused it).
+    void writers.whenApplied(generation).then(() => {
+      const status = writers.status();
+      if (this.writers !== writers || status.generation !== generation) return;
+      void this.frontendsConfigMap?.publish(offloadedFrontendsFile(state, status.notOffloaded));
+    });
     for (const item of state.notOffloaded) {
       const { namespace, name, portName } = item.service;
       const key = `${namespace}/${name}/${portName}/${item.reason}`;
