@@ -1,12 +1,12 @@
 import type { Action, Action__Output } from '../../p4rt/generated/p4/v1/Action.ts';
 import type { FieldMatch, FieldMatch__Output } from '../../p4rt/generated/p4/v1/FieldMatch.ts';
+import { decodeBytestring, encodeBytestring } from '../../p4rt/bytestring.ts';
 import type {
   ActionCall,
   EntryKey,
   EntryMatch,
   FieldMatch as DataplaneMatch,
 } from '../dataplane/api.ts';
-import { decodeBytestring, encodeBytestring } from './bytestring.ts';
 import type { ActionBinding, MatchFieldBinding, TableBinding } from './p4info-index.ts';
 import { invalidArgument, P4RuntimeError } from './p4runtime-error.ts';
 
@@ -174,33 +174,35 @@ export function encodeMatch(table: TableBinding, match: EntryMatch): FieldMatch[
     const m = match[position];
     if (m === undefined) return;
     const fieldId = field.id;
+    const encode = (value: bigint): Buffer =>
+      encodeBytestring(value, field.bitwidth, `table '${table.name}' field '${field.name}'`);
     switch (m.kind) {
       case 'exact':
-        fields.push({ fieldId, exact: { value: encodeBytestring(m.value) } });
+        fields.push({ fieldId, exact: { value: encode(m.value) } });
         break;
       case 'optional':
-        fields.push({ fieldId, optional: { value: encodeBytestring(m.value) } });
+        fields.push({ fieldId, optional: { value: encode(m.value) } });
         break;
       case 'lpm':
         fields.push({
           fieldId,
-          lpm: { value: encodeBytestring(m.value), prefixLen: m.prefixLength },
+          lpm: { value: encode(m.value), prefixLen: m.prefixLength },
         });
         break;
       case 'ternary':
         fields.push(
           field.kind === 'optional'
-            ? { fieldId, optional: { value: encodeBytestring(m.value) } }
+            ? { fieldId, optional: { value: encode(m.value) } }
             : {
                 fieldId,
-                ternary: { value: encodeBytestring(m.value), mask: encodeBytestring(m.mask) },
+                ternary: { value: encode(m.value), mask: encode(m.mask) },
               },
         );
         break;
       case 'range':
         fields.push({
           fieldId,
-          range: { low: encodeBytestring(m.low), high: encodeBytestring(m.high) },
+          range: { low: encode(m.low), high: encode(m.high) },
         });
         break;
     }
@@ -213,7 +215,11 @@ export function encodeAction(action: ActionBinding, call: ActionCall): Action {
     actionId: action.id,
     params: action.params.map((param, i) => ({
       paramId: param.id,
-      value: encodeBytestring(call.params[i] ?? 0n),
+      value: encodeBytestring(
+        call.params[i] ?? 0n,
+        param.bitwidth,
+        `action '${action.name}' parameter '${param.name}'`,
+      ),
     })),
   };
 }

@@ -1,4 +1,5 @@
 import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { BytestringError } from '../../p4rt/bytestring.ts';
 import { encodeMessage, packAny } from '../../p4rt/schema.ts';
 import { isDataplaneError } from '../dataplane/dataplane-error.ts';
 
@@ -32,11 +33,13 @@ export const unimplemented = (message: string): P4RuntimeError =>
   new P4RuntimeError('UNIMPLEMENTED', message);
 
 /**
- * The P4RuntimeError for anything thrown while serving a request: P4RuntimeErrors and the
- * data plane's errors keep their code; anything else is a bug here and becomes INTERNAL.
+ * The P4RuntimeError for anything thrown while serving a request: P4RuntimeErrors, the
+ * shared bytestring codec's errors (OUT_OF_RANGE) and the data plane's errors keep their
+ * code; anything else is a bug here and becomes INTERNAL.
  */
 export function toP4RuntimeError(error: unknown): P4RuntimeError {
   if (error instanceof P4RuntimeError) return error;
+  if (error instanceof BytestringError) return new P4RuntimeError(error.code, error.message);
   if (isDataplaneError(error)) return new P4RuntimeError(error.code, error.message);
   const message = error instanceof Error ? error.message : String(error);
   return new P4RuntimeError('INTERNAL', `internal error: ${message}`);

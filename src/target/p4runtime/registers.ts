@@ -1,8 +1,8 @@
+import { decodeBytestring, encodeBytestring } from '../../p4rt/bytestring.ts';
 import type {
   RegisterEntry,
   RegisterEntry__Output,
 } from '../../p4rt/generated/p4/v1/RegisterEntry.ts';
-import { decodeBytestring, encodeBytestring } from './bytestring.ts';
 import { encodeIndex } from './counter-data.ts';
 import { selectedIndexes } from './counters.ts';
 import type { ForwardingState } from './forwarding-state.ts';
@@ -50,7 +50,13 @@ export function readRegisters(
     selectedIndexes(request.index, binding.size, `register '${binding.name}'`).map((index) => ({
       registerId: binding.id,
       index: encodeIndex(index),
-      data: { bitstring: encodeBytestring(state.dataplane.readRegister(binding.name, index)) },
+      data: {
+        bitstring: encodeBytestring(
+          state.dataplane.readRegister(binding.name, index),
+          binding.bitwidth,
+          `register '${binding.name}'`,
+        ),
+      },
     })),
   );
 }
