@@ -10,7 +10,7 @@ import {
 } from '../../controller/config.ts';
 import { Controller } from '../../controller/controller.ts';
 import { createLogger } from '../../controller/logger.ts';
-import { readPipelineFiles } from '../../controller/pipeline-files.ts';
+import { readPipelineFiles } from '../../p4rt/pipeline.ts';
 import { ApiClient } from '../../k8s/api-client.ts';
 import { defineCommand } from '../command.ts';
 

@@ -1,8 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { P4Info__Output } from '../../p4rt/generated/p4/config/v1/P4Info.ts';
-import { decodeMessage } from '../../p4rt/schema.ts';
-import { parseP4InfoText } from '../../p4rt/text-format.ts';
+import { readPipelineFiles } from '../../p4rt/pipeline.ts';
 import { loadPipeline } from '../../target/dataplane/load-pipeline.ts';
 import { startSwitch } from '../../target/p4runtime/software-switch.ts';
 import { portSpecsSchema } from '../../target/ports/port-spec.ts';
@@ -37,13 +34,6 @@ const schema = z
     path: ['pipeline'],
   });
 
-/** A P4Info file: text format (.txt, .txtpb, .pbtxt) or binary protobuf (anything else). */
-async function readP4Info(path: string): Promise<P4Info__Output> {
-  const bytes = await readFile(path);
-  if (/\.(txt|txtpb|pbtxt|prototxt)$/.test(path)) return parseP4InfoText(bytes.toString('utf8'));
-  return decodeMessage<P4Info__Output>('p4.config.v1.P4Info', bytes);
-}
-
 export const switchCommand = defineCommand({
   name: 'switch',
   summary: 'Run the embedded P4Runtime software switch',
@@ -68,10 +58,8 @@ export const switchCommand = defineCommand({
     let pipeline;
     try {
       if (options.pipeline && options.p4info) {
-        pipeline = {
-          p4DeviceConfig: await readFile(options.pipeline),
-          p4info: await readP4Info(options.p4info),
-        };
+        const files = await readPipelineFiles(options.pipeline, options.p4info);
+        pipeline = { p4DeviceConfig: files.deviceConfig, p4info: files.p4info };
       }
     } catch (error) {
       console.error(`talaria switch: ${(error as Error).message}`);

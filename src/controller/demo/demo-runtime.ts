@@ -1,13 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { TestApiServer } from '../../k8s/testing/api-server.ts';
-import type { Pipeline } from '../../p4rt/pipeline.ts';
+import { readPipelineFiles, type Pipeline } from '../../p4rt/pipeline.ts';
 import { loadPipeline } from '../../target/dataplane/load-pipeline.ts';
 import { startSwitch, type RunningSwitch } from '../../target/p4runtime/software-switch.ts';
 import { ApiClient } from '../../k8s/api-client.ts';
 import { parseControllerConfig } from '../config.ts';
 import { Controller } from '../controller.ts';
 import type { Logger } from '../logger.ts';
-import { readPipelineFiles } from '../pipeline-files.ts';
 import { SAMPLE_NODES, sampleCluster, sampleFabricConfig } from './sample-cluster.ts';
 
 /** The compiled P4 program the demo pushes to its switch (committed under p4/build). */
