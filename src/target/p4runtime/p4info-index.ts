@@ -12,6 +12,8 @@ import { invalidArgument } from './p4runtime-error.ts';
 // The P4Info of an installed pipeline, indexed by id and bound to the data plane's
 // description of the same program (by name: p4c gives P4Info and BMv2 JSON objects the same
 // names). Building the index is the check that P4Info and JSON agree.
+// Not built on the client's src/p4rt/p4info-index.ts: this one validates untrusted P4Info
+// (INVALID_ARGUMENT) and orders fields/params by data plane position; the client resolves names.
 
 export interface MatchFieldBinding {
   readonly id: number;
