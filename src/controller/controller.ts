@@ -230,11 +230,16 @@ export class Controller {
     if (writers === undefined) return;
     const generation = writers.setDesiredState(state);
     // The agents learn a frontend once every switch has applied it (and not refused it).
-    void writers.whenApplied(generation).then(() => {
-      const status = writers.status();
-      if (this.writers !== writers || status.generation !== generation) return;
-      void this.frontendsConfigMap?.publish(offloadedFrontendsFile(state, status.notOffloaded));
-    });
+    // whenApplied rejects only when these writers are closed (stop, or leadership lost):
+    // then there is nothing to publish.
+    writers.whenApplied(generation).then(
+      () => {
+        const status = writers.status();
+        if (this.writers !== writers || status.generation !== generation) return;
+        void this.frontendsConfigMap?.publish(offloadedFrontendsFile(state, status.notOffloaded));
+      },
+      () => undefined,
+    );
     for (const item of state.notOffloaded) {
       const { namespace, name, portName } = item.service;
       const key = `${namespace}/${name}/${portName}/${item.reason}`;
