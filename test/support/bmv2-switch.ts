@@ -37,7 +37,7 @@ function commandExists(command: string): boolean {
 }
 
 /** Relays TCP connections on 127.0.0.1 to a Unix socket (grpc-js clients dial host:port). */
-async function bridgeToUnixSocket(path: string): Promise<Server> {
+export async function bridgeToUnixSocket(path: string): Promise<Server> {
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
     const upstream = connect(path);
