@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { HostCommandError, runHostCommand } from './host-command.ts';
 import { listLinks } from './links.ts';
 import { readPodRecord, removePodRecord, writePodRecord, type PodRecord } from './pod-records.ts';
+import { describeFirstIssue } from '../validation/zod-issue.ts';
 
 /**
  * The chained CNI plugin (`talaria agent --mode cni`, installed as /opt/cni/bin/talaria-cni
@@ -81,11 +82,7 @@ function parseConfig(stdin: string): CniConfig {
   }
   const parsed = cniConfigSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new CniError(
-      7,
-      `invalid network configuration: ${issue.path.join('.')}: ${issue.message}`,
-    );
+    throw new CniError(7, `invalid network configuration: ${describeFirstIssue(parsed.error)}`);
   }
   return parsed.data;
 }

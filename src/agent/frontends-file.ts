@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { Frontend } from '../model/desired-state.ts';
 import type { VipEntry } from './datapath-maps.ts';
+import { describeFirstIssue } from '../validation/zod-issue.ts';
 
 /**
  * Which Service frontends the switch serves, for the VIP map. The agent reads them from a
@@ -52,8 +53,7 @@ export function parseFrontendsFile(text: string, source: string): VipEntry[] {
   }
   const parsed = frontendsFileSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`${source}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new Error(`${source}: ${describeFirstIssue(parsed.error)}`);
   }
   return vipEntriesFromFrontends(parsed.data.frontends);
 }

@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { describeFirstIssue } from '../validation/zod-issue.ts';
 
 /**
  * The hand-over between the chained CNI plugin and the agent: one JSON file per pod
@@ -88,10 +89,7 @@ export async function scanPodRecords(podsDir: string): Promise<PodRecordScan> {
     }
     const parsed = podRecordSchema.safeParse(json);
     if (parsed.success) records.push(parsed.data);
-    else {
-      const issue = parsed.error.issues[0]!;
-      invalid.push({ file, problem: `${issue.path.join('.') || '(root)'}: ${issue.message}` });
-    }
+    else invalid.push({ file, problem: describeFirstIssue(parsed.error) });
   }
   return { records, invalid };
 }

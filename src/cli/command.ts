@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { z } from 'zod';
+import { issuePath } from '../validation/zod-issue.ts';
 
 /** Raised for anything wrong on the command line; main prints it as one line and exits 2. */
 export class UsageError extends Error {
@@ -41,8 +42,9 @@ export function parseCommandOptions(command: Command, argv: string[]): unknown {
   }
   const parsed = command.schema.safeParse(values);
   if (!parsed.success) {
+    // Option names are the schema's top-level keys: show them as the user typed them.
     const issue = parsed.error.issues[0]!;
-    const where = issue.path.length > 0 ? `--${issue.path.join('.')}` : 'options';
+    const where = issue.path.length > 0 ? `--${issuePath(issue)}` : 'options';
     throw new UsageError(`${command.name}: ${where}: ${issue.message}`);
   }
   return parsed.data;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { ApiClient } from '../k8s/api-client.ts';
 import { DEFAULT_LEASE_TIMING } from '../k8s/leader-election.ts';
 import type { ModelConfig } from '../model/model-config.ts';
+import { issuePath } from '../validation/zod-issue.ts';
 
 /**
  * The controller's configuration: the fabric (switches, where each node is attached), the
@@ -160,7 +161,7 @@ export function parseControllerConfig(text: string, source: string): ControllerC
     throw new ConfigError(
       source,
       parsed.error.issues.map((issue) => ({
-        path: issue.path.length > 0 ? issue.path.join('.') : '(document)',
+        path: issuePath(issue, '(document)'),
         message: issue.message,
       })),
     );

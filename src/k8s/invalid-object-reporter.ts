@@ -4,6 +4,7 @@ import type { Counter, MetricsRegistry } from '../metrics/registry.ts';
 import type { EventRecorder, EventSubject } from './event-recorder.ts';
 import { SERVICE_NAME_LABEL } from './objects/endpoint-slice.ts';
 import { objectIdentity } from './objects/meta.ts';
+import { describeIssue } from '../validation/zod-issue.ts';
 
 /** A watched object that failed validation. */
 export interface InvalidObject {
@@ -73,9 +74,7 @@ export class InvalidObjectReporter {
 export function describeIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
-    .map(
-      (issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(object)'}: ${issue.message}`,
-    )
+    .map((issue) => describeIssue(issue, '(object)'))
     .join('; ')
     .concat(error.issues.length > 5 ? `; and ${error.issues.length - 5} more` : '');
 }

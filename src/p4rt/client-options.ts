@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BackoffOptions } from './backoff.ts';
+import { describeFirstIssue } from '../validation/zod-issue.ts';
 
 /**
  * What a P4RuntimeClient needs to reach and claim one device, validated once at
@@ -73,9 +74,9 @@ export class ClientOptionsError extends Error {
 export function parseClientOptions(options: P4RuntimeClientOptions): ResolvedClientOptions {
   const parsed = clientOptionsSchema.safeParse(options);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const where = issue.path.length > 0 ? issue.path.join('.') : 'options';
-    throw new ClientOptionsError(`P4Runtime client: ${where}: ${issue.message}`);
+    throw new ClientOptionsError(
+      `P4Runtime client: ${describeFirstIssue(parsed.error, 'options')}`,
+    );
   }
   return parsed.data;
 }

@@ -4,6 +4,7 @@ import { DEFAULT_BATCH_SIZE } from '../p4rt/client.ts';
 import { clientOptionsSchema, electionIdSchema } from '../p4rt/client-options.ts';
 import type { Pipeline } from '../p4rt/pipeline.ts';
 import { SLOT_LIMIT } from './p4-names.ts';
+import { describeFirstIssue } from '../validation/zod-issue.ts';
 
 /** One switch: how to reach it (P4Runtime client options) and the name it is reported by. */
 const switchSchema = clientOptionsSchema.omit({ electionId: true, backoff: true }).extend({
@@ -56,9 +57,7 @@ export class ReconcilerOptionsError extends Error {
 export function parseReconcilerOptions(options: ReconcilerOptions): ResolvedReconcilerOptions {
   const parsed = reconcilerOptionsSchema.safeParse(options);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const where = issue.path.length > 0 ? issue.path.join('.') : 'options';
-    throw new ReconcilerOptionsError(`reconciler: ${where}: ${issue.message}`);
+    throw new ReconcilerOptionsError(`reconciler: ${describeFirstIssue(parsed.error, 'options')}`);
   }
   return parsed.data;
 }

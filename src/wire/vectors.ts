@@ -3,6 +3,7 @@ import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DROP_COUNTER_NAMES } from './drop-reasons.ts';
+import { describeIssue } from '../validation/zod-issue.ts';
 
 /**
  * Packet test vectors (test/vectors/*.json, format described in test/vectors/README.md):
@@ -187,9 +188,7 @@ export function parseVectorFile(text: string, source: string): VectorFile {
   }
   const result = vectorFileSchema.safeParse(json);
   if (!result.success) {
-    const problems = result.error.issues.map(
-      (i) => `${i.path.join('.') || '(root)'}: ${i.message}`,
-    );
+    const problems = result.error.issues.map((issue) => describeIssue(issue));
     throw new Error(`${source}: not a Talaria vector file:\n  ${problems.join('\n  ')}`);
   }
   return result.data;

@@ -8,14 +8,14 @@ import type { Dataplane, LoadPipeline, Pipeline } from './api.ts';
 import { CompiledDataplane } from './dataplane.ts';
 import { DataplaneError } from './dataplane-error.ts';
 import { compileProgram } from './program.ts';
+import { describeFirstIssue } from '../../validation/zod-issue.ts';
 
 export const loadPipeline: LoadPipeline = (json: unknown): Pipeline => {
   const parsed = bmv2JsonSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
     throw new DataplaneError(
       'INVALID_ARGUMENT',
-      `invalid BMv2 JSON at ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      `invalid BMv2 JSON at ${describeFirstIssue(parsed.error)}`,
     );
   }
   return describe(parsed.data);
