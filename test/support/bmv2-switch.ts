@@ -1,9 +1,10 @@
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { openAfPacketPorts } from '../../src/target/ports/af-packet-ports.ts';
 import type { Port } from '../../src/target/ports/port.ts';
+import { commandExists } from './tiers.ts';
 
 /**
  * A real simple_switch_grpc for tests, in a network namespace of its own (its Thrift
@@ -24,15 +25,6 @@ async function sh(argv: readonly string[]): Promise<void> {
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim();
     throw new Error(`${argv.join(' ')}: ${stderr || (error as Error).message}`);
-  }
-}
-
-function commandExists(command: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
   }
 }
 

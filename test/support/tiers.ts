@@ -7,7 +7,8 @@ export interface TierAvailability {
   readonly reason: string;
 }
 
-function commandExists(command: string): boolean {
+/** Whether `command` is on PATH. */
+export function commandExists(command: string): boolean {
   try {
     execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
     return true;
