@@ -98,6 +98,7 @@ export function defineReconcileSuite(
     function reconcilerFor(
       addresses: string[],
       overrides: Partial<ReconcilerOptions> = {},
+      now?: () => number,
     ): { reconciler: Reconciler; logged: Logged[] } {
       const logged: Logged[] = [];
       const log: ReconcileLogger = (level, message, fields) =>
@@ -112,7 +113,7 @@ export function defineReconcileSuite(
           backoff: { initialMs: 20, maxMs: 300 },
           ...overrides,
         },
-        { log },
+        now ? { log, now } : { log },
       );
       reconcilers.push(reconciler);
       reconciler.start();
@@ -382,7 +383,10 @@ export function defineReconcileSuite(
 
     it("keeps a removed backend's slot entry for the drain time, then deletes it", async () => {
       const target = await startTarget();
-      const { reconciler } = reconcilerFor([target.address], { drainMs: 500 });
+      // The reconciler's clock is the test's: time passes only when the test says so.
+      let clock = 1_000_000;
+      const drainMs = 60_000;
+      const { reconciler } = reconcilerFor([target.address], { drainMs }, () => clock);
       await reconciler.whenApplied(reconciler.setDesiredState(state));
       const frontend = syntheticFrontend(3, 3);
       const removed = withFrontend(state, { ...frontend, backends: frontend.backends.slice(1) });
@@ -392,10 +396,14 @@ export function defineReconcileSuite(
         (await readSwitch(target.address, 1n)).entries.filter((e) => e.table === TABLES.backends)
           .length;
       expect(await slotEntries()).toBe(24 * 3);
-      await waitFor(
-        'the drained slot entry to be deleted',
-        async () => (await slotEntries()) === 24 * 3 - 1,
-      );
+      // A pass just before the drain time is over keeps the entry...
+      clock += drainMs - 1;
+      await reconciler.whenApplied(reconciler.setDesiredState(removed));
+      expect(await slotEntries()).toBe(24 * 3);
+      // ...the first pass after it deletes the entry.
+      clock += 1;
+      await reconciler.whenApplied(reconciler.setDesiredState(removed));
+      expect(await slotEntries()).toBe(24 * 3 - 1);
       await expectServes(target, removed);
     });
 

@@ -65,7 +65,11 @@ describe('controller assembly', () => {
     expect(a.pipeline.current()!.frontends.size).toBe(7);
     await eventually(() => expect(a.leadership).toEqual({ electionId: 1n, leaseTransitions: 0 }));
     const b = await start('replica-b');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // b's second lease attempt has begun, so its first (refused: a holds the lease) is done.
+    await eventually(() =>
+      expect(b.metrics.render()).toMatch(/^talaria_leader_election_attempts_total ([2-9]|\d\d+)$/m),
+    );
+    expect(b.leadership).toBeUndefined();
     expect(a.reconciler).toBeDefined();
     // Status and metrics name the switch as configured.
     expect(a.reconciler!.status().switches.map((s) => s.name)).toEqual(['tor1']);
