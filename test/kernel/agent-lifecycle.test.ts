@@ -1,9 +1,10 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { DATAPATH_MAPS } from '../../src/agent/datapath-maps.ts';
+import { DATAPATH_MAPS, type FlowEntry } from '../../src/agent/datapath-maps.ts';
 import { parsePacket } from '../../src/wire/packet.ts';
 import { startEchoClient, startEchoServer } from '../support/echo-traffic.ts';
+import { eventually } from '../support/eventually.ts';
 import { HostPathLab, type LabHost, type LabPod } from '../support/host-path-lab.ts';
 import { describeTier } from '../support/tiers.ts';
 import { WireTap } from '../support/wire-tap.ts';
@@ -86,29 +87,29 @@ describeTier('kernel', 'agent life cycle: restart, pod removal, detach', () => {
       localPort: 44000,
     });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      const learned = (await h1.datapath.readFlows('client')).find(
-        (f) => f.key.clientPort === 44000,
-      );
-      expect(learned).toBeDefined();
+      let learned: FlowEntry | undefined;
+      await eventually(async () => {
+        learned = (await h1.datapath.readFlows('client')).find((f) => f.key.clientPort === 44000);
+        expect(learned).toBeDefined();
+      });
 
       for (const host of [h1, h2]) await lab.agents.get(host)!.stop('SIGKILL');
-      await new Promise((resolve) => setTimeout(resolve, 500));
       const restarted = await Promise.all([h1, h2].map((host) => lab.startAgent(host)));
-      const restartedAt = Date.now();
       for (const agent of restarted) {
         const loaded = await agent.waitFor((e) => e.event === 'datapath-loaded');
         expect([...(loaded.reusedMaps as string[])].sort()).toEqual(
           Object.keys(DATAPATH_MAPS).sort(),
         );
       }
+      // Frames the tap records from here on crossed the restarted agents' programs.
+      const restartedAt = tap.frames.length;
 
       expect(await report).toEqual({ sent: 300, got: 300, reason: 'done' });
       const after = (await h1.datapath.readFlows('client')).find((f) => f.key.clientPort === 44000);
       expect(after?.cookie).toEqual(learned?.cookie);
 
       const stampedAfterRestart = tap.frames
-        .filter((f) => f.at > restartedAt)
+        .slice(restartedAt)
         .map((f) => parsePacket(f.bytes))
         .filter((p) => p.tcp?.srcPort === 44000);
       expect(stampedAfterRestart.length).toBeGreaterThan(10);

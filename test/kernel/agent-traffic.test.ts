@@ -1,9 +1,16 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { FlowEntry } from '../../src/agent/datapath-maps.ts';
+import { applyMapChanges } from '../../src/agent/bpftool.ts';
+import type { Datapath, FlowTable } from '../../src/agent/datapath.ts';
+import {
+  encodeFlowKey,
+  encodeFlowValue,
+  type FlowEntry,
+} from '../../src/agent/datapath-maps.ts';
 import { computeTag } from '../../src/wire/tag.ts';
 import { buildPacket, parsePacket } from '../../src/wire/packet.ts';
 import { cookieHeader, ETHERTYPE_TALARIA } from '../../src/wire/talaria-header.ts';
 import { startEchoServer, echo } from '../support/echo-traffic.ts';
+import { eventually } from '../support/eventually.ts';
 import { HostPathLab, type LabPod } from '../support/host-path-lab.ts';
 import { describeTier } from '../support/tiers.ts';
 import { WireTap } from '../support/wire-tap.ts';
@@ -82,6 +89,20 @@ describeTier('kernel', 'host fast path: real traffic through the hooks', () => {
         slot: 0,
       }),
     };
+  }
+
+  /** Sets the last-seen time of `clientPort`'s flows to 0 (boot): idle since then. */
+  async function ageFlows(datapath: Datapath, table: FlowTable, clientPort: number) {
+    const flows = (await datapath.readFlows(table)).filter((f) => f.key.clientPort === clientPort);
+    expect(flows).not.toEqual([]);
+    await applyMapChanges(
+      datapath.mapPin(table === 'client' ? 'tl_client_flow' : 'tl_backend_flow'),
+      flows.map((f) => ({
+        op: 'update' as const,
+        key: encodeFlowKey(f.key),
+        value: encodeFlowValue(f.cookie, 0n),
+      })),
+    );
   }
 
   function flowOf(flows: FlowEntry[], clientPort: number) {
@@ -197,9 +218,12 @@ describeTier('kernel', 'host fast path: real traffic through the hooks', () => {
     expect(backendFlow?.key.serverPort).toBe(5353);
 
     // Idle for longer than --udp-idle-timeout 2: the next datagram goes without a cookie.
+    // The flow's clock is its last-seen time; setting it to boot time ages it past any
+    // timeout without waiting.
     const expiredBefore =
       (await h1.datapath.readStats()).get('EVENT_CLIENT_FLOW_EXPIRED')?.packets ?? 0n;
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await ageFlows(h1.datapath, 'client', 42000);
+    await ageFlows(lab.host(2).datapath, 'backend', 42000);
     const toSwitch = await WireTap.open(lab.lab, lab.switchNetns, h1.switchPort);
     try {
       const again = await echo(lab.lab, client.netns, {
@@ -254,12 +278,15 @@ describeTier('kernel', 'host fast path: real traffic through the hooks', () => {
     const datapath = lab.host(hostIndex).datapath;
     const before = await datapath.readStats();
     await action();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The frame crosses the hook after send() returns: wait until a drop is counted.
     const delta: Record<string, bigint> = {};
-    for (const [name, counter] of await datapath.readStats()) {
-      const d = counter.packets - (before.get(name)?.packets ?? 0n);
-      if (d > 0n && name.includes('DROP_')) delta[name] = d;
-    }
+    await eventually(async () => {
+      for (const [name, counter] of await datapath.readStats()) {
+        const d = counter.packets - (before.get(name)?.packets ?? 0n);
+        if (d > 0n && name.includes('DROP_')) delta[name] = d;
+      }
+      expect(delta).not.toEqual({});
+    });
     return delta;
   }
 

@@ -25,6 +25,9 @@ import {
 import { compareWithState, readSwitch } from '../support/reconcile-fixtures.ts';
 import { HostPathLab, type LabPod } from '../support/host-path-lab.ts';
 import { describeTier } from '../support/tiers.ts';
+import { WireTap } from '../support/wire-tap.ts';
+import { eventually } from '../support/eventually.ts';
+import { parsePacket } from '../../src/wire/packet.ts';
 
 /**
  * The mission's claim with real kernels, the hosts' programs and the real pipeline: when a
@@ -56,8 +59,6 @@ function within<T>(what: string, ms: number, promise: Promise<T>): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describeTier('kernel', 'backend churn through the reconciler and the embedded P4 switch', () => {
   let lab: HostPathLab;
   let client: LabPod;
@@ -65,6 +66,7 @@ describeTier('kernel', 'backend churn through the reconciler and the embedded P4
   let bridge: Server | undefined;
   let switchAddress: string;
   let reconciler: Reconciler | undefined;
+  let toBackendHost: WireTap | undefined;
 
   const frontendWith = (states: readonly Backend['state'][]): Frontend => ({
     key: frontendKey(VIP, 'TCP', 80),
@@ -178,12 +180,15 @@ describeTier('kernel', 'backend churn through the reconciler and the embedded P4
   }, 150_000);
 
   afterAll(async () => {
+    await toBackendHost?.close();
     reconciler?.close();
     await new Promise<void>((resolve) => (bridge ? bridge.close(() => resolve()) : resolve()));
     await lab?.cleanup();
   });
 
   it('open connections keep their backend through a scale-up and a termination; new ones avoid the terminating backend', async () => {
+    // What the switch sends to the backends' host (captured before that host's programs).
+    toBackendHost = await WireTap.open(lab.lab, lab.host(2).netns, 'uplink');
     const longLived: { port: number; child: ChildProcess; report: Promise<EchoReport> }[] = [];
     for (let i = 0; i < LONG_LIVED; i++) {
       const port = 40_001 + i;
@@ -201,22 +206,33 @@ describeTier('kernel', 'backend churn through the reconciler and the embedded P4
 
     // Where each connection landed, once all are up.
     let before = new Map<number, string>();
-    const deadline = Date.now() + 10_000;
-    while (clientPorts.some((port) => !before.has(port))) {
-      if (Date.now() > deadline) {
-        throw new Error(
-          `long-lived connections not all established: ${JSON.stringify([...before])}`,
-        );
-      }
-      await sleep(200);
+    await eventually(async () => {
       before = await establishedOnBackends();
-    }
+      expect([...before.keys()].sort(), 'long-lived connections established').toEqual(
+        [...clientPorts].sort(),
+      );
+    });
     const onBackend = (ip: string) => clientPorts.filter((port) => before.get(port) === ip);
     // The selector spread them over the two original backends only.
     expect(onBackend(backends[2]!.ip)).toEqual([]);
 
     const stillHeld = async (step: string) => {
-      await sleep(1_000); // let several lines cross the new switch state
+      // Wait until every connection has sent lines through the new switch state: frames
+      // of each client port that the switch forwards to the backends' host after the change.
+      const tap = toBackendHost!;
+      const mark = tap.frames.length;
+      await eventually(() => {
+        const crossed = tap.frames
+          .slice(mark)
+          .map((f) => parsePacket(f.bytes))
+          .filter((p) => p.payload.length > 0);
+        for (const port of clientPorts) {
+          expect(
+            crossed.filter((p) => p.tcp?.srcPort === port).length,
+            `lines of client ${port} after ${step}`,
+          ).toBeGreaterThanOrEqual(3);
+        }
+      }, 20_000);
       for (const { port, child } of longLived) {
         expect(child.exitCode, `client ${port} ended before ${step} was checked`).toBeNull();
       }

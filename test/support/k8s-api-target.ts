@@ -112,19 +112,3 @@ export async function listObjects(client: ApiClient, kind: string): Promise<ApiO
   return (result.body as { items: ApiObject[] }).items;
 }
 
-/** Polls until `check` passes (returns without throwing), or throws its last error. */
-export async function eventually(
-  check: () => void | Promise<void>,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}

@@ -19,13 +19,8 @@ import { computeDesiredState } from '../../src/model/compute-desired-state.ts';
 import type { DesiredState } from '../../src/model/desired-state.ts';
 import type { ModelConfig } from '../../src/model/model-config.ts';
 import type { z } from 'zod';
-import {
-  applyObject,
-  deleteObject,
-  eventually,
-  listObjects,
-  type ApiTarget,
-} from './k8s-api-target.ts';
+import { eventually } from './eventually.ts';
+import { applyObject, deleteObject, listObjects, type ApiTarget } from './k8s-api-target.ts';
 
 /**
  * The informer tests, for any API target: the controller's watch side (ClusterWatcher ->

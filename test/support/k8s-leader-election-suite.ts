@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MetricsRegistry } from '../../src/metrics/registry.ts';
 import { ApiClient } from '../../src/k8s/api-client.ts';
 import { LeaderElector, type Leadership } from '../../src/k8s/leader-election.ts';
-import { eventually, targetFor, type ApiTarget } from './k8s-api-target.ts';
+import { eventually } from './eventually.ts';
+import { targetFor, type ApiTarget } from './k8s-api-target.ts';
 
 /**
  * Leader election tests for any API target. Short timings (lease 1.5 s, renew deadline

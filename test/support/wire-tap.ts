@@ -14,7 +14,6 @@ const HEADER_BYTES = 8;
 const READY_INDEX = 0xffff;
 
 export interface TappedFrame {
-  readonly at: number;
   readonly bytes: Buffer;
 }
 
@@ -56,10 +55,7 @@ export class WireTap {
       if (buffer.length < HEADER_BYTES + length) break;
       if (index === READY_INDEX) sawReady = true;
       else
-        this.frames.push({
-          at: Date.now(),
-          bytes: Buffer.from(buffer.subarray(HEADER_BYTES, HEADER_BYTES + length)),
-        });
+        this.frames.push({ bytes: Buffer.from(buffer.subarray(HEADER_BYTES, HEADER_BYTES + length)) });
       buffer = buffer.subarray(HEADER_BYTES + length);
     }
     this.pending = Buffer.from(buffer);

@@ -17,7 +17,7 @@ import { pipelineOf } from '../../src/p4rt/pipeline.ts';
 import { loadPipeline } from '../../src/target/index.ts';
 import { startSwitch } from '../../src/target/p4runtime/software-switch.ts';
 import { talariaPipeline } from '../support/conformance/pipelines.ts';
-import { eventually } from '../support/k8s-api-target.ts';
+import { eventually } from '../support/eventually.ts';
 
 const frontend = (name: string, ip: string, port: number, family: 4 | 6 = 4): Frontend => ({
   key: `${ip}|TCP|${port}`,

@@ -6,7 +6,8 @@ import { sampleCluster, sampleFabricConfig } from '../../src/controller/demo/sam
 import { createLogger } from '../../src/controller/logger.ts';
 import { ApiClient } from '../../src/k8s/api-client.ts';
 import { TestApiServer } from '../../src/k8s/testing/api-server.ts';
-import { eventually, targetFor, type ApiTarget } from '../support/k8s-api-target.ts';
+import { eventually } from '../support/eventually.ts';
+import { targetFor, type ApiTarget } from '../support/k8s-api-target.ts';
 
 /** A local port with nothing listening: the switch is down for the whole test. */
 async function deadAddress(): Promise<string> {

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.ts';
 import { loadPipeline } from '../../src/target/dataplane/load-pipeline.ts';
 import { startSwitch, type RunningSwitch } from '../../src/target/p4runtime/software-switch.ts';
 import {
@@ -35,7 +36,8 @@ describe('embedded P4Runtime server: arbitration and RPCs before a pipeline', ()
   afterEach(async () => {
     for (const stream of streams) stream.cancel();
     streams = [];
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // The next test starts once the server has forgotten every stream of this one.
+    await eventually(() => expect(running.device.arbitration.liveControllers()).toBe(0));
   });
   afterAll(async () => {
     driver.close();

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.ts';
 import type { Entity, Entity__Output } from '../../src/p4rt/generated/p4/v1/Entity.ts';
 import type { Update } from '../../src/p4rt/generated/p4/v1/Update.ts';
 import { loadPipeline } from '../../src/target/dataplane/load-pipeline.ts';
@@ -363,6 +364,8 @@ describe('embedded P4Runtime server under malformed input', () => {
     // In-process clients cancelled right after claiming primary, or after being told. (Each
     // stream is established first: grpc-js never tells the server of a call it cancels
     // before the call reached the wire, so such a client looks alive to any server.)
+    const live = () => running.device.arbitration.liveControllers();
+    const base = live();
     for (let i = 0; i < 30; i++) {
       const stream = driver.openStream();
       stream.send({ packet: { payload: bytes(int(64)) } });
@@ -371,17 +374,18 @@ describe('embedded P4Runtime server under malformed input', () => {
       if (i % 2 === 0) await stream.next();
       stream.cancel();
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The server hears each cancellation: wait until it has forgotten all 30.
+    await eventually(() => expect(live()).toBe(base));
     primaryStream.cancel();
-    // Nothing is left of them: their election ids are free and ours (5) is primary again.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await eventually(() => expect(live()).toBe(base - 1));
+    // Nothing is left of them: their election ids are free and ours is primary again.
     await driver.write({ deviceId: '1', electionId: uint128(electionId), updates: [] });
     for (const id of [...vanished, 200]) {
       const reuse = driver.openStream();
       reuse.arbitrate(1, BigInt(id));
       expect(await reuse.nextArbitrationCode()).toBe('OK');
       reuse.cancel();
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await eventually(() => expect(live()).toBe(base - 1));
     }
   });
 

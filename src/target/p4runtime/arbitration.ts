@@ -76,6 +76,13 @@ export class Arbitration {
     }
   }
 
+  /** How many controllers (streams that arbitrated) are live, over all roles. */
+  liveControllers(): number {
+    let count = 0;
+    for (const state of this.roles.values()) count += state.controllers.size;
+    return count;
+  }
+
   /** Whether (role, election id) of a Write or SetForwardingPipelineConfig is the primary's. */
   isPrimary(role: string, electionId: ElectionId): boolean {
     if (electionId === undefined) return false;
