@@ -133,13 +133,6 @@ export class StreamSession {
     return codeName(message.arbitration.status?.code);
   }
 
-  /** Whether a message is waiting (arrives within `ms`), without taking it. */
-  async hasMessage(ms = 200): Promise<boolean> {
-    if (this.queue.length > 0) return true;
-    await new Promise((r) => setTimeout(r, ms));
-    return this.queue.length > 0;
-  }
-
   /** Half-closes the stream (the client is done). */
   end(): void {
     this.call.end();

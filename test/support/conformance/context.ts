@@ -124,8 +124,9 @@ export class CaseContext {
 
   async close(): Promise<void> {
     for (const session of this.streams) session.cancel();
-    // Let the server see the cancellations before the next case arbitrates.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await Promise.all(this.streams.map((session) => session.closed));
+    // The next case arbitrates once the server has forgotten these streams.
+    await this.target.streamsForgotten();
   }
 }
 

@@ -1,5 +1,7 @@
+import { expect } from 'vitest';
 import { loadPipeline } from '../../../src/target/dataplane/load-pipeline.ts';
 import { startSwitch } from '../../../src/target/p4runtime/software-switch.ts';
+import { eventually } from '../eventually.ts';
 import type { ConformanceTarget, OutputFrame } from './target.ts';
 
 /** The embedded switch in this process, on 127.0.0.1:<free port>, with in-memory ports. */
@@ -25,6 +27,8 @@ export async function startEmbeddedTarget(ports: readonly number[]): Promise<Con
       }
       return outputs;
     },
+    streamsForgotten: () =>
+      eventually(() => expect(running.device.arbitration.liveControllers()).toBe(0)),
     stop: () => running.stop(),
   };
 }

@@ -20,6 +20,8 @@ export interface ConformanceTarget {
    * first frame when `expectOutput`, and then (or otherwise) a short while for more.
    */
   send(port: number, frame: Uint8Array, expectOutput: boolean): Promise<OutputFrame[]>;
+  /** Resolves once the server has dropped every StreamChannel the suite cancelled. */
+  streamsForgotten(): Promise<void>;
   stop(): Promise<void>;
 }
 
