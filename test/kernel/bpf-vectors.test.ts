@@ -236,13 +236,40 @@ describeTier(
       });
     }
 
+    // The switch inputs no host writes are not tests of bpf_lxc.c: one assertion lists them
+    // with the reason, so that a vector that moves in or out of the list shows in review.
+    const excluded = productions.filter((p) => p.why !== undefined);
+    it(`leaves out the ${excluded.length} switch inputs a host never writes, each for its reason`, () => {
+      expect(excluded.map(({ vector, why }) => `${vector.name}: ${why}`)).toMatchInlineSnapshot(`
+        [
+          "header-without-cookie-flag-is-a-new-connection: a first-packet header with cookie fields",
+          "cookie-reserved-bits-are-ignored-and-cleared: reserved fields set (hosts send zeros)",
+          "pod-to-outside-with-header-strips-it: a request to no frontend: pod traffic not for a Service has no header",
+          "pod-to-pod-with-header-keeps-it: a request to no frontend: pod traffic not for a Service has no header",
+          "ipv4-options-routed-packet: not an unfragmented TCP/UDP packet without IPv4 options",
+          "truncated-talaria: malformed (talaria)",
+          "truncated-ipv4-behind-header: malformed (ipv4)",
+          "truncated-tcp: malformed (ipv4.total_len)",
+          "truncated-udp: malformed (ipv4.total_len)",
+          "ipv4-total-length-beyond-frame: malformed (ipv4.total_len)",
+          "ipv4-total-length-below-header: malformed (ipv4.total_len)",
+          "udp-length-longer-than-datagram: malformed (udp.len)",
+          "udp-length-shorter-than-datagram: malformed (udp.len)",
+          "tcp-data-offset-below-5: malformed (tcp.data_offset)",
+          "tcp-data-offset-beyond-datagram: malformed (tcp.options)",
+          "talaria-version-2: a header version 1 never has",
+          "talaria-version-0: a header version 1 never has",
+          "talaria-next-type-ipv6: a header version 1 never has",
+          "reply-flag-without-cookie: flags 2 (hosts send 0, COOKIE or COOKIE|REPLY)",
+          "cookie-to-a-destination-that-is-no-frontend: a request to no frontend: pod traffic not for a Service has no header",
+        ]
+      `);
+      expect(productions.length - excluded.length).toBeGreaterThan(0);
+    });
+
     for (const { vector, why } of productions) {
-      const title = `bpf_lxc writes exactly the switch input of '${vector.name}'`;
-      if (why !== undefined) {
-        it.skip(`${title} [not a packet a host writes: ${why}]`, () => {});
-        continue;
-      }
-      it(title, async () => {
+      if (why !== undefined) continue;
+      it(`bpf_lxc writes exactly the switch input of '${vector.name}'`, async () => {
         const wire = hexToBytes(vector.input.packet);
         const parsed = parsePacket(wire);
         const header = parsed.talaria!;

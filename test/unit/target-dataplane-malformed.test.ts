@@ -12,12 +12,15 @@ import { handwrittenProgram } from '../support/handwritten-pipeline.ts';
  */
 const TALARIA = 'p4/build/talaria.json';
 
-function pipelines(): [string, Pipeline][] {
-  const list: [string, Pipeline][] = [['hand-written fixture', loadPipeline(handwrittenProgram())]];
-  if (existsSync(TALARIA)) {
-    list.push([TALARIA, loadPipeline(JSON.parse(readFileSync(TALARIA, 'utf8')))]);
-  }
-  return list;
+/** The pipelines to run; one not built yet is listed with undefined, and reported skipped. */
+function pipelines(): [string, Pipeline | undefined][] {
+  return [
+    ['hand-written fixture', loadPipeline(handwrittenProgram())],
+    [
+      TALARIA,
+      existsSync(TALARIA) ? loadPipeline(JSON.parse(readFileSync(TALARIA, 'utf8'))) : undefined,
+    ],
+  ];
 }
 
 const validFrames = [...loadVectorFiles().values()].flatMap((f) =>
@@ -47,7 +50,12 @@ const malformedFrame = fc.oneof(
 
 describe('malformed packets through the embedded data plane', () => {
   for (const [name, pipeline] of pipelines()) {
-    it(`1,000 malformed packets never throw and each has an outcome (${name})`, () => {
+    const title = `1,000 malformed packets never throw and each has an outcome (${name})`;
+    if (!pipeline) {
+      it.skip(`${title} [skipped: ${name} not built (npm run p4:build)]`, () => {});
+      continue;
+    }
+    it(title, () => {
       const dp = pipeline.createDataplane();
       if (name === TALARIA) programVectorState(dp, [...loadVectorFiles().values()][0]!.switch);
       const outcomes = new Map<string, number>();
