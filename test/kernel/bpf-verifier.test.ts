@@ -65,9 +65,11 @@ describeTier('kernel', 'eBPF programs load on this kernel', () => {
         'pinned',
         join(pinDir, program),
       ]);
-      const info = JSON.parse(stdout) as { type: string; verified_insns?: number };
+      // Debian 12's bpftool (7.1) does not print verified_insns; every version prints the
+      // size of the program as the verifier left it, which a rejected load would not have.
+      const info = JSON.parse(stdout) as { type: string; bytes_xlated: number };
       expect(info.type).toBe('sched_cls');
-      expect(info.verified_insns ?? 1).toBeGreaterThan(0);
+      expect(info.bytes_xlated).toBeGreaterThan(0);
 
       for (const name of MAP_NAMES) {
         const shape = await pinnedMapInfo(join(mapDir, name));
