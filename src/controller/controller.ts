@@ -15,7 +15,7 @@ import { modelConfigOf, type ControllerConfig } from './config.ts';
 import { DesiredStatePipeline } from './desired-state-pipeline.ts';
 import { FrontendsConfigMap, offloadedFrontendsFile } from './frontends-configmap.ts';
 import { ProbeServer } from './http-server.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../base/logger.ts';
 import { MetricsRegistry } from '../metrics/registry.ts';
 
 export const REPORTING_CONTROLLER = 'talaria.dev/controller';

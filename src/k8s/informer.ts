@@ -1,8 +1,8 @@
 import { ListWatch, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { silentLogger, type Logger } from '../controller/logger.ts';
+import { silentLogger, type Logger } from '../base/logger.ts';
 import type { Counter, MetricsRegistry } from '../metrics/registry.ts';
-import { Backoff } from '../p4rt/backoff.ts';
+import { Backoff } from '../base/backoff.ts';
 import type { ApiClient } from './api-client.ts';
 import type { InvalidObjectReporter } from './invalid-object-reporter.ts';
 import { objectIdentity } from './objects/meta.ts';

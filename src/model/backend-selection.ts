@@ -1,6 +1,7 @@
 import type { EndpointSlice } from '../k8s/objects/endpoint-slice.ts';
 import type { ServicePort } from '../k8s/objects/service.ts';
-import type { Backend, IpFamily } from './desired-state.ts';
+import type { IpFamily } from '../base/ip-family.ts';
+import type { Backend } from './desired-state.ts';
 import { drainKey, type DrainedEndpoints } from './model-config.ts';
 
 /**

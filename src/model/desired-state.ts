@@ -4,8 +4,9 @@
  * backend slots are allocated by the reconciler, which keeps them stable.
  */
 
+import type { IpFamily } from '../base/ip-family.ts';
+
 export type L4Protocol = 'TCP' | 'UDP';
-export type IpFamily = 4 | 6;
 
 /** Why a frontend is in the desired state: the Service field it comes from. */
 export type FrontendKind = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalIP';

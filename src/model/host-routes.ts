@@ -1,4 +1,4 @@
-import { ipFamily } from '../k8s/objects/ip.ts';
+import { ipFamily } from '../base/ip-family.ts';
 import { nodeIpAddresses, nodePodCidrs, type Node } from '../k8s/objects/node.ts';
 import type { HostRoute } from './desired-state.ts';
 import type { ModelConfig } from './model-config.ts';

@@ -1,5 +1,5 @@
 import type { EndpointSlice } from '../k8s/objects/endpoint-slice.ts';
-import { ipFamily } from '../k8s/objects/ip.ts';
+import { ipFamily, type IpFamily } from '../base/ip-family.ts';
 import { objectKey } from '../k8s/objects/meta.ts';
 import { nodeIpAddresses, type Node } from '../k8s/objects/node.ts';
 import type { Service } from '../k8s/objects/service.ts';
@@ -8,7 +8,6 @@ import {
   frontendKey,
   type Frontend,
   type FrontendKind,
-  type IpFamily,
   type NotOffloaded,
   type ServicePortRef,
 } from './desired-state.ts';

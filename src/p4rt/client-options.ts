@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BackoffOptions } from './backoff.ts';
+import type { BackoffOptions } from '../base/backoff.ts';
 import { describeFirstIssue } from '../validation/zod-issue.ts';
 
 /**

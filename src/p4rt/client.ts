@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { DEFAULT_BACKOFF } from './backoff.ts';
+import { DEFAULT_BACKOFF } from '../base/backoff.ts';
 import {
   parseClientOptions,
   type P4RuntimeClientOptions,

@@ -4,7 +4,7 @@
  * cookie, batched writes with one typed error per refused update, wildcard reads, and
  * name resolution through the P4Info with canonical bytestrings.
  */
-export { Backoff, type BackoffOptions } from './backoff.ts';
+export { Backoff, type BackoffOptions } from '../base/backoff.ts';
 export {
   BytestringError,
   canonicalBytestring,

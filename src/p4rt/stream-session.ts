@@ -1,5 +1,5 @@
 import type { ClientDuplexStream, ServiceError } from '@grpc/grpc-js';
-import { Backoff, type BackoffOptions } from './backoff.ts';
+import { Backoff, type BackoffOptions } from '../base/backoff.ts';
 import { statusCodeName } from './errors.ts';
 import type { P4RuntimeClient as GrpcP4RuntimeClient } from './generated/p4/v1/P4Runtime.ts';
 import type { StreamMessageRequest } from './generated/p4/v1/StreamMessageRequest.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BackoffOptions } from '../p4rt/backoff.ts';
+import type { BackoffOptions } from '../base/backoff.ts';
 import { DEFAULT_BATCH_SIZE } from '../p4rt/client.ts';
 import { clientOptionsSchema, electionIdSchema } from '../p4rt/client-options.ts';
 import type { Pipeline } from '../p4rt/pipeline.ts';

@@ -1,4 +1,4 @@
-import { Backoff, type BackoffOptions } from '../p4rt/backoff.ts';
+import { Backoff, type BackoffOptions } from '../base/backoff.ts';
 import { P4RuntimeClient } from '../p4rt/client.ts';
 import { EntityCodec } from '../p4rt/entity-codec.ts';
 import { P4RuntimeRpcError, type StatusCodeName } from '../p4rt/errors.ts';

@@ -1,18 +1,12 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { z } from 'zod';
-import type { IpFamily } from '../../model/desired-state.ts';
+import { ipFamily } from '../../base/ip-family.ts';
 
 /**
  * IP addresses and prefixes as the API writes them, parsed once into one canonical
  * spelling (IPv6 lower-case and compressed), so that two spellings of one address are one
  * frontend key.
  */
-
-export function ipFamily(ip: string): IpFamily | undefined {
-  if (isIPv4(ip)) return 4;
-  if (isIPv6(ip)) return 6;
-  return undefined;
-}
 
 /** The canonical form of an address, or undefined when it is not an IP address. */
 export function canonicalIp(ip: string): string | undefined {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Backoff } from '../../src/p4rt/backoff.ts';
+import { Backoff } from '../../src/base/backoff.ts';
 
 describe('Backoff', () => {
   it('grows by the multiplier up to the cap', () => {
