@@ -99,7 +99,7 @@ export async function apiDesiredState(client: ApiClient): Promise<DesiredState> 
   );
 }
 
-export interface Controller {
+export interface WatchSide {
   readonly watcher: ClusterWatcher;
   readonly pipeline: DesiredStatePipeline;
   readonly metrics: MetricsRegistry;
@@ -111,7 +111,7 @@ export interface Controller {
 export async function startWatchSide(
   target: ApiTarget,
   options: { pageSize?: number; inactivityTimeoutMs?: number } = {},
-): Promise<Controller> {
+): Promise<WatchSide> {
   const logLines: string[] = [];
   const logger: Logger = createLogger('test', { write: (line) => logLines.push(line), trace: '' });
   const metrics = new MetricsRegistry();
@@ -148,7 +148,7 @@ export async function startWatchSide(
   };
 }
 
-export async function expectConverged(target: ApiTarget, controller: Controller): Promise<void> {
+export async function expectConverged(target: ApiTarget, controller: WatchSide): Promise<void> {
   await eventually(async () => {
     expect(normalized(controller.pipeline.current())).toEqual(
       normalized(await apiDesiredState(target.client)),
@@ -161,7 +161,7 @@ async function watchesOpen(target: ApiTarget, count: number): Promise<void> {
   await eventually(() => expect(target.testServer!.openWatches).toBe(count));
 }
 
-const listsOf = (c: Controller, name: string) =>
+const listsOf = (c: WatchSide, name: string) =>
   c.watcher.informers.find((i) => i.name === name)!.stats.lists;
 
 export function defineInformerSuite(
@@ -170,7 +170,7 @@ export function defineInformerSuite(
 ): void {
   const withFaults = it.skipIf(!capabilities.faults);
   let target: ApiTarget;
-  let controller: Controller | undefined;
+  let controller: WatchSide | undefined;
 
   beforeEach(async () => {
     target = await makeTarget();

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadPipeline, type Pipeline } from '../../src/target/index.ts';
+import { loadPipeline, type DataplanePipeline } from '../../src/target/index.ts';
 import { hexToBytes, loadVectorFiles } from '../../src/wire/vectors.ts';
 import { programVectorState } from '../support/dataplane-vector-state.ts';
 import { handwrittenProgram } from '../support/handwritten-pipeline.ts';
@@ -13,7 +13,7 @@ import { handwrittenProgram } from '../support/handwritten-pipeline.ts';
 const TALARIA = 'p4/build/talaria.json';
 
 /** The pipelines to run; one not built yet is listed with undefined, and reported skipped. */
-function pipelines(): [string, Pipeline | undefined][] {
+function pipelines(): [string, DataplanePipeline | undefined][] {
   return [
     ['hand-written fixture', loadPipeline(handwrittenProgram())],
     [

@@ -7,8 +7,8 @@ import {
   type Dataplane,
   type EntryAction,
   type FieldMatch,
-  type Pipeline,
-  type TableInfo,
+  type DataplanePipeline,
+  type DataplaneTableInfo,
 } from '../../src/target/index.ts';
 
 /**
@@ -92,7 +92,7 @@ function byName<T extends { name: string }>(list: readonly T[], name: string, wh
 }
 
 /** `name(a:1, b:0x2)` -> action call of the table. */
-function actionCall(table: TableInfo, text: string): EntryAction {
+function actionCall(table: DataplaneTableInfo, text: string): EntryAction {
   const m = /^([^(]+)\((.*)\)$/s.exec(text.trim());
   if (!m) throw new StfUnsupported(`action call ${text}`);
   const action = byName(table.actions, m[1]!.trim(), 'action');
@@ -114,7 +114,7 @@ function actionCall(table: TableInfo, text: string): EntryAction {
   };
 }
 
-function keyFieldIndex(table: TableInfo, stfName: string): number {
+function keyFieldIndex(table: DataplaneTableInfo, stfName: string): number {
   // STF writes stack elements as `stack$0`, BMv2 key names as `stack[0]`.
   const name = stfName.replace(/^(.*)\$([0-9]+)(.*)$/, '$1[$2]$3');
   const names = table.keys.map((k) => k.name);
@@ -125,7 +125,7 @@ function keyFieldIndex(table: TableInfo, stfName: string): number {
   throw new StfUnsupported(`key field ${name} of ${table.name}`);
 }
 
-function runStf(pipeline: Pipeline, script: string): void {
+function runStf(pipeline: DataplanePipeline, script: string): void {
   const dp: Dataplane = pipeline.createDataplane();
   const expected = new Map<number, Expectation>();
   const received = new Map<number, string[]>();
@@ -241,7 +241,7 @@ describe.skipIf(!available)(
       : [];
     for (const name of names) {
       it(name, (ctx) => {
-        let pipeline: Pipeline;
+        let pipeline: DataplanePipeline;
         try {
           pipeline = loadPipeline(JSON.parse(readFileSync(join(STF_DIR!, `${name}.json`), 'utf8')));
         } catch (e) {

@@ -3,7 +3,7 @@
  * plane action call (name + bigint params) into the runtime data an entry carries.
  */
 import type { Action } from '../bmv2/bmv2-json.ts';
-import type { ActionCall, ActionInfo } from './api.ts';
+import type { ActionCall, DataplaneActionInfo } from './api.ts';
 import { MAX_NUMBER_WIDTH } from './bit-io.ts';
 import { DataplaneError } from './dataplane-error.ts';
 import { invalid } from './load-errors.ts';
@@ -16,7 +16,7 @@ export type RuntimeData = readonly (number | bigint)[];
 export interface CompiledAction {
   readonly id: number;
   readonly name: string;
-  readonly info: ActionInfo;
+  readonly info: DataplaneActionInfo;
   readonly paramWidths: readonly number[];
   run(s: PacketState, data: RuntimeData): void;
 }
@@ -43,7 +43,7 @@ export function compileAction(json: Action, scope: Omit<PrimitiveScope, 'where' 
       throw invalid(`action '${json.name}' jumps to ${step.target}, outside its body`);
     }
   }
-  const info: ActionInfo = {
+  const info: DataplaneActionInfo = {
     name: json.name,
     params: json.runtime_data.map((p) => ({ name: p.name, bitwidth: p.bitwidth })),
   };

@@ -1,6 +1,6 @@
 /**
  * The control API of the embedded data plane: what the P4Runtime server (src/target/p4runtime)
- * codes against. A `Pipeline` is a loaded, validated BMv2 JSON (the file p4c's bmv2 backend
+ * codes against. A `DataplanePipeline` is a loaded, validated BMv2 JSON (the file p4c's bmv2 backend
  * emits, v1model / simple_switch semantics) with a description of its P4Runtime-visible
  * objects; a `Dataplane` is one running instance of it with its own table, action profile,
  * counter and register state.
@@ -24,18 +24,18 @@ export type { DataplaneError, DataplaneErrorCode };
 
 /** Loads a BMv2 JSON; throws DataplaneError (INVALID_ARGUMENT when malformed, UNIMPLEMENTED
  * naming the construct when it uses something this target does not run). */
-export type LoadPipeline = (json: unknown) => Pipeline;
+export type LoadPipeline = (json: unknown) => DataplanePipeline;
 
 // ---------------------------------------------------------------------------------------
 // Pipeline description
 // ---------------------------------------------------------------------------------------
 
-export type MatchKind = 'exact' | 'lpm' | 'ternary' | 'range' | 'optional';
+export type DataplaneMatchKind = 'exact' | 'lpm' | 'ternary' | 'range' | 'optional';
 
 export interface KeyFieldInfo {
   /** The key element's name, equal to the P4Info match field name (e.g. "vip_addr"). */
   readonly name: string;
-  readonly matchKind: MatchKind;
+  readonly matchKind: DataplaneMatchKind;
   readonly bitwidth: number;
 }
 
@@ -44,7 +44,7 @@ export interface ActionParamInfo {
   readonly bitwidth: number;
 }
 
-export interface ActionInfo {
+export interface DataplaneActionInfo {
   /** Fully qualified, e.g. "TalariaIngress.set_service" or "NoAction". */
   readonly name: string;
   readonly params: readonly ActionParamInfo[];
@@ -61,13 +61,13 @@ export interface DefaultActionInfo extends ActionCall {
   readonly isConst: boolean;
 }
 
-export interface TableInfo {
+export interface DataplaneTableInfo {
   /** e.g. "TalariaIngress.frontends". */
   readonly name: string;
   /** In key order; selector inputs of an action selector are not key fields (as in P4Info). */
   readonly keys: readonly KeyFieldInfo[];
   /** Actions the control plane may put in entries (and in default actions). */
-  readonly actions: readonly ActionInfo[];
+  readonly actions: readonly DataplaneActionInfo[];
   readonly maxSize: number;
   /** True when some key is ternary, range or optional: entries then need priority > 0. */
   readonly needsPriority: boolean;
@@ -82,7 +82,7 @@ export interface TableInfo {
   readonly directCounter: string | undefined;
 }
 
-export interface ActionProfileInfo {
+export interface DataplaneActionProfileInfo {
   readonly name: string;
   /** Maximum number of members. */
   readonly maxSize: number;
@@ -94,7 +94,7 @@ export interface ActionProfileInfo {
 
 export type CounterUnit = 'packets' | 'bytes' | 'both';
 
-export interface CounterInfo {
+export interface DataplaneCounterInfo {
   readonly name: string;
   /** Number of cells (indexed counters). */
   readonly size: number;
@@ -113,13 +113,13 @@ export interface RegisterInfo {
   readonly bitwidth: number;
 }
 
-export interface Pipeline {
-  readonly tables: readonly TableInfo[];
+export interface DataplanePipeline {
+  readonly tables: readonly DataplaneTableInfo[];
   /** Every action of the program once (p4c may emit one JSON action per use; names are equal). */
-  readonly actions: readonly ActionInfo[];
-  readonly actionProfiles: readonly ActionProfileInfo[];
+  readonly actions: readonly DataplaneActionInfo[];
+  readonly actionProfiles: readonly DataplaneActionProfileInfo[];
   /** Indexed counters. */
-  readonly counters: readonly CounterInfo[];
+  readonly counters: readonly DataplaneCounterInfo[];
   readonly directCounters: readonly DirectCounterInfo[];
   readonly registers: readonly RegisterInfo[];
   /** A fresh instance with empty tables (const entries and default actions installed). */
@@ -138,7 +138,7 @@ export type FieldMatch =
   | { readonly kind: 'optional'; readonly value: bigint };
 
 /**
- * One element per key field of the table, in `TableInfo.keys` order. `undefined` is the
+ * One element per key field of the table, in `DataplaneTableInfo.keys` order. `undefined` is the
  * wildcard, allowed for ternary, range, optional and lpm (prefix length 0) keys. Matches
  * equivalent to a wildcard (ternary mask 0, lpm prefix 0, full range) are stored and read
  * back as `undefined`. Refused with INVALID_ARGUMENT: a kind other than the key's, bits set
@@ -249,7 +249,7 @@ export interface ProcessResult {
 // ---------------------------------------------------------------------------------------
 
 export interface Dataplane {
-  readonly pipeline: Pipeline;
+  readonly pipeline: DataplanePipeline;
 
   // Tables. NOT_FOUND for an unknown table/action/member/group or a missing entry;
   // ALREADY_EXISTS for a duplicate key; RESOURCE_EXHAUSTED when the table is full;
@@ -260,7 +260,7 @@ export interface Dataplane {
   /** Replaces action and metadata of the entry with the same key; keeps its counter. */
   modifyEntry(table: string, entry: TableEntry): void;
   deleteEntry(table: string, key: EntryKey): void;
-  /** All control-plane entries (not const ones: see TableInfo.constEntries), insertion order. */
+  /** All control-plane entries (not const ones: see DataplaneTableInfo.constEntries), insertion order. */
   readEntries(table: string): readonly TableEntryState[];
   readEntry(table: string, key: EntryKey): TableEntryState;
 

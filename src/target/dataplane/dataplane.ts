@@ -10,7 +10,7 @@ import type {
   Dataplane,
   EntryAction,
   EntryKey,
-  Pipeline,
+  DataplanePipeline,
   ProcessResult,
   ProfileGroup,
   ProfileMember,
@@ -39,7 +39,7 @@ export class CompiledDataplane implements Dataplane {
   private readonly noError: string;
 
   constructor(
-    readonly pipeline: Pipeline,
+    readonly pipeline: DataplanePipeline,
     private readonly program: CompiledProgram,
   ) {
     this.state = new PacketState(program.layout);

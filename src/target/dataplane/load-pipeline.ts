@@ -4,13 +4,13 @@
  * compiles the JSON again, so instances share nothing.
  */
 import { bmv2JsonSchema, type Bmv2Json } from '../bmv2/bmv2-json.ts';
-import type { Dataplane, LoadPipeline, Pipeline } from './api.ts';
+import type { Dataplane, LoadPipeline, DataplanePipeline } from './api.ts';
 import { CompiledDataplane } from './dataplane.ts';
 import { DataplaneError } from './dataplane-error.ts';
 import { compileProgram } from './program.ts';
 import { describeFirstIssue } from '../../validation/zod-issue.ts';
 
-export const loadPipeline: LoadPipeline = (json: unknown): Pipeline => {
+export const loadPipeline: LoadPipeline = (json: unknown): DataplanePipeline => {
   const parsed = bmv2JsonSchema.safeParse(json);
   if (!parsed.success) {
     throw new DataplaneError(
@@ -21,9 +21,9 @@ export const loadPipeline: LoadPipeline = (json: unknown): Pipeline => {
   return describe(parsed.data);
 };
 
-function describe(json: Bmv2Json): Pipeline {
+function describe(json: Bmv2Json): DataplanePipeline {
   const program = compileProgram(json);
-  const pipeline: Pipeline = {
+  const pipeline: DataplanePipeline = {
     tables: [...program.tables.values()].map((t) => t.info),
     actions: program.actions,
     actionProfiles: program.profileInfos,

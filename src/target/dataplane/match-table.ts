@@ -11,7 +11,7 @@ import type {
   FieldMatch,
   TableEntry,
   TableEntryState,
-  TableInfo,
+  DataplaneTableInfo,
 } from './api.ts';
 import type { BoundAction } from './actions.ts';
 import { counterNumber } from './counters.ts';
@@ -58,7 +58,7 @@ export class MatchTable {
   readonly lookup: (s: PacketState) => StoredEntry | undefined;
 
   constructor(
-    readonly info: TableInfo,
+    readonly info: DataplaneTableInfo,
     sources: readonly KeySource[],
   ) {
     this.widths = info.keys.map((k) => k.bitwidth);

@@ -8,17 +8,17 @@
 import type { Bmv2Json, ConstEntry, PipelineJson, Table } from '../bmv2/bmv2-json.ts';
 import { parseHexstr } from '../bmv2/bmv2-json.ts';
 import type {
-  ActionInfo,
-  ActionProfileInfo,
-  CounterInfo,
+  DataplaneActionInfo,
+  DataplaneActionProfileInfo,
+  DataplaneCounterInfo,
   DefaultActionInfo,
   DirectCounterInfo,
   FieldMatch,
   KeyFieldInfo,
-  MatchKind,
+  DataplaneMatchKind,
   RegisterInfo,
   TableEntry,
-  TableInfo,
+  DataplaneTableInfo,
 } from './api.ts';
 import { ActionProfileState } from './action-profile.ts';
 import { bindAction, compileAction, type CompiledAction } from './actions.ts';
@@ -69,9 +69,9 @@ export interface CompiledProgram {
   readonly profiles: ReadonlyMap<string, ActionProfileState>;
   readonly counters: ReadonlyMap<string, CounterArray>;
   readonly registers: ReadonlyMap<string, RegisterArray>;
-  readonly actions: readonly ActionInfo[];
-  readonly profileInfos: readonly ActionProfileInfo[];
-  readonly counterInfos: readonly CounterInfo[];
+  readonly actions: readonly DataplaneActionInfo[];
+  readonly profileInfos: readonly DataplaneActionProfileInfo[];
+  readonly counterInfos: readonly DataplaneCounterInfo[];
   readonly directCounterInfos: readonly DirectCounterInfo[];
   readonly registerInfos: readonly RegisterInfo[];
 }
@@ -119,7 +119,7 @@ export function compileProgram(json: Bmv2Json): CompiledProgram {
 
   const tables = new Map<string, TableRuntime>();
   const profiles = new Map<string, ActionProfileState>();
-  const profileInfos: ActionProfileInfo[] = [];
+  const profileInfos: DataplaneActionProfileInfo[] = [];
   const controls = new Map<string, ControlNode | null>();
   for (const pipeline of json.pipelines) {
     controls.set(
@@ -150,7 +150,7 @@ export function compileProgram(json: Bmv2Json): CompiledProgram {
     return header;
   });
 
-  const actions = new Map<string, ActionInfo>();
+  const actions = new Map<string, DataplaneActionInfo>();
   for (const a of actionsById.values()) if (!actions.has(a.name)) actions.set(a.name, a.info);
 
   return {
@@ -242,7 +242,7 @@ interface ControlContext {
   readonly directCounterInfos: readonly DirectCounterInfo[];
   readonly tables: Map<string, TableRuntime>;
   readonly profiles: Map<string, ActionProfileState>;
-  readonly profileInfos: ActionProfileInfo[];
+  readonly profileInfos: DataplaneActionProfileInfo[];
 }
 
 class ConditionalNode implements ControlNode {
@@ -388,7 +388,7 @@ function compileTable(t: Table, ctx: ControlContext): TableRuntime {
     }
     keys.push({
       name: k.name ?? `${headerName}.${fieldName}`,
-      matchKind: k.match_type as MatchKind,
+      matchKind: k.match_type as DataplaneMatchKind,
       bitwidth,
     });
   }
@@ -421,7 +421,7 @@ function compileTable(t: Table, ctx: ControlContext): TableRuntime {
   if (t.with_counters && !directCounter)
     throw invalid(`${where} has counters but no direct counter array`);
 
-  const info: TableInfo = {
+  const info: DataplaneTableInfo = {
     name: t.name,
     keys,
     actions: [...actionMap.values()].map((a) => a.info),

@@ -10,7 +10,7 @@ import type {
   EntryKey,
   TableEntry,
   TableEntryState,
-  TableInfo,
+  DataplaneTableInfo,
 } from './api.ts';
 import type { ActionProfileState } from './action-profile.ts';
 import { bindAction, type BoundAction, type CompiledAction } from './actions.ts';
@@ -45,7 +45,7 @@ export class TableRuntime implements ControlNode {
   private readonly nextByActionId: (ControlNode | null | undefined)[] = [];
 
   constructor(
-    readonly info: TableInfo,
+    readonly info: DataplaneTableInfo,
     keySources: readonly KeySource[],
     /** The actions entries may use, by name. */
     readonly actions: ReadonlyMap<string, CompiledAction>,

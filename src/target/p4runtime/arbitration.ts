@@ -16,7 +16,7 @@ function uint128(id: bigint): { high: string; low: string } {
 }
 
 /** One StreamChannel that has sent a MasterArbitrationUpdate for this device. */
-export interface Controller {
+export interface ArbitratedStream {
   readonly role: string;
   electionId: ElectionId;
   /** Delivers an arbitration notification on the controller's stream. */
@@ -24,7 +24,7 @@ export interface Controller {
 }
 
 interface RoleState {
-  readonly controllers: Set<Controller>;
+  readonly controllers: Set<ArbitratedStream>;
   /** Set once any controller claimed with an election id; reported while there is no primary. */
   highestSeen: ElectionId;
 }
@@ -45,7 +45,7 @@ export class Arbitration {
   constructor(private readonly deviceId: bigint) {}
 
   /** Admits a new controller; throws INVALID_ARGUMENT for an election id already in use. */
-  join(controller: Controller): void {
+  join(controller: ArbitratedStream): void {
     const state = this.roleState(controller.role);
     this.refuseDuplicate(state, controller, controller.electionId);
     const before = this.primaryOf(state);
@@ -55,7 +55,7 @@ export class Arbitration {
   }
 
   /** A new MasterArbitrationUpdate from an admitted controller (its role is unchanged). */
-  update(controller: Controller, electionId: ElectionId): void {
+  update(controller: ArbitratedStream, electionId: ElectionId): void {
     const state = this.roleState(controller.role);
     this.refuseDuplicate(state, controller, electionId);
     const before = this.primaryOf(state);
@@ -65,7 +65,7 @@ export class Arbitration {
   }
 
   /** The controller's stream ended: forget it, and announce the new primary if it was one. */
-  leave(controller: Controller): void {
+  leave(controller: ArbitratedStream): void {
     const state = this.roles.get(controller.role);
     if (!state || !state.controllers.has(controller)) return;
     const before = this.primaryOf(state);
@@ -100,7 +100,7 @@ export class Arbitration {
     return state;
   }
 
-  private refuseDuplicate(state: RoleState, controller: Controller, electionId: ElectionId): void {
+  private refuseDuplicate(state: RoleState, controller: ArbitratedStream, electionId: ElectionId): void {
     if (electionId === undefined) return;
     for (const other of state.controllers) {
       if (other !== controller && other.electionId === electionId) {
@@ -119,8 +119,8 @@ export class Arbitration {
     }
   }
 
-  private primaryOf(state: RoleState): Controller | undefined {
-    let primary: Controller | undefined;
+  private primaryOf(state: RoleState): ArbitratedStream | undefined {
+    let primary: ArbitratedStream | undefined;
     for (const c of state.controllers) {
       if (c.electionId === undefined) continue;
       if (!primary || c.electionId > primary.electionId!) primary = c;
@@ -129,13 +129,13 @@ export class Arbitration {
   }
 
   /** Everyone hears of a change of primary; otherwise only the controller that asked. */
-  private announce(state: RoleState, before: Controller | undefined, asking: Controller): void {
+  private announce(state: RoleState, before: ArbitratedStream | undefined, asking: ArbitratedStream): void {
     const after = this.primaryOf(state);
     if (after !== before) for (const c of state.controllers) this.notify(state, c);
     else this.notify(state, asking);
   }
 
-  private notify(state: RoleState, controller: Controller): void {
+  private notify(state: RoleState, controller: ArbitratedStream): void {
     const primary = this.primaryOf(state);
     const reported = primary?.electionId ?? state.highestSeen;
     const [code, message] =

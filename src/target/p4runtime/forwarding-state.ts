@@ -1,6 +1,6 @@
 import type { Dataplane } from '../dataplane/api.ts';
 import { OneShotSelectors } from './one-shot-selectors.ts';
-import type { P4InfoIndex, ProfileBinding, TableBinding } from './p4info-index.ts';
+import type { DeviceP4InfoIndex, ProfileBinding, TableBinding } from './p4info-index.ts';
 import { invalidArgument } from './p4runtime-error.ts';
 
 /**
@@ -12,7 +12,7 @@ export class ForwardingState {
   readonly oneShots = new OneShotSelectors();
 
   constructor(
-    readonly index: P4InfoIndex,
+    readonly index: DeviceP4InfoIndex,
     readonly dataplane: Dataplane,
   ) {}
 

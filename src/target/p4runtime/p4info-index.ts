@@ -1,11 +1,11 @@
 import type { P4Info__Output } from '../../p4rt/generated/p4/config/v1/P4Info.ts';
 import type { Preamble__Output } from '../../p4rt/generated/p4/config/v1/Preamble.ts';
 import type {
-  ActionInfo,
-  ActionProfileInfo,
-  MatchKind,
-  Pipeline,
-  TableInfo,
+  DataplaneActionInfo,
+  DataplaneActionProfileInfo,
+  DataplaneMatchKind,
+  DataplanePipeline,
+  DataplaneTableInfo,
 } from '../dataplane/api.ts';
 import { invalidArgument } from './p4runtime-error.ts';
 
@@ -21,9 +21,9 @@ export interface MatchFieldBinding {
   readonly name: string;
   readonly bitwidth: number;
   /** The P4Runtime match kind (P4Info). */
-  readonly kind: MatchKind;
+  readonly kind: DataplaneMatchKind;
   /** How the data plane matches it: 'ternary' for a P4Info optional field compiled by p4c. */
-  readonly dataplaneKind: MatchKind;
+  readonly dataplaneKind: DataplaneMatchKind;
 }
 
 export interface ParamBinding {
@@ -48,7 +48,7 @@ export type ActionScope = 'TABLE_AND_DEFAULT' | 'TABLE_ONLY' | 'DEFAULT_ONLY';
 export interface TableBinding {
   readonly id: number;
   readonly name: string;
-  readonly info: TableInfo;
+  readonly info: DataplaneTableInfo;
   /** In the data plane's key order (EntryMatch positions). */
   readonly matchFields: readonly MatchFieldBinding[];
   readonly matchFieldsById: ReadonlyMap<
@@ -67,7 +67,7 @@ export interface TableBinding {
 export interface ProfileBinding {
   readonly id: number;
   readonly name: string;
-  readonly info: ActionProfileInfo;
+  readonly info: DataplaneActionProfileInfo;
   readonly withSelector: boolean;
   readonly maxGroupSize: number;
   readonly weightsDisallowed: boolean;
@@ -94,7 +94,7 @@ export interface RegisterBinding {
   readonly bitwidth: number;
 }
 
-const matchKinds: Record<string, MatchKind> = {
+const matchKinds: Record<string, DataplaneMatchKind> = {
   EXACT: 'exact',
   LPM: 'lpm',
   TERNARY: 'ternary',
@@ -137,7 +137,7 @@ class IdRegistry {
   }
 }
 
-export class P4InfoIndex {
+export class DeviceP4InfoIndex {
   readonly tables = new Map<number, TableBinding>();
   readonly actions = new Map<number, ActionBinding>();
   readonly profiles = new Map<number, ProfileBinding>();
@@ -150,7 +150,7 @@ export class P4InfoIndex {
    * object of the P4Info that the JSON lacks or describes differently, or a P4Info part this
    * target does not support. JSON objects without a P4Info twin (p4c's hidden tables) are fine.
    */
-  constructor(p4info: P4Info__Output, pipeline: Pipeline) {
+  constructor(p4info: P4Info__Output, pipeline: DataplanePipeline) {
     for (const [key, what] of unsupportedP4InfoParts) {
       const list = p4info[key];
       if (list && list.length > 0) {
@@ -183,7 +183,7 @@ export class P4InfoIndex {
     this.indexRegisters(p4info, pipeline, ids);
   }
 
-  private indexActions(p4info: P4Info__Output, pipeline: Pipeline, ids: IdRegistry): void {
+  private indexActions(p4info: P4Info__Output, pipeline: DataplanePipeline, ids: IdRegistry): void {
     const jsonActions = new Map(pipeline.actions.map((a) => [a.name, a]));
     for (const action of p4info.actions ?? []) {
       const { id, name } = named(action.preamble, 'action');
@@ -196,7 +196,7 @@ export class P4InfoIndex {
 
   private bindTable(
     table: NonNullable<P4Info__Output['tables']>[number],
-    pipeline: Pipeline,
+    pipeline: DataplanePipeline,
     ids: IdRegistry,
   ): TableBinding {
     const { id, name } = named(table.preamble, 'table');
@@ -286,7 +286,7 @@ export class P4InfoIndex {
     };
   }
 
-  private indexProfiles(p4info: P4Info__Output, pipeline: Pipeline, ids: IdRegistry): void {
+  private indexProfiles(p4info: P4Info__Output, pipeline: DataplanePipeline, ids: IdRegistry): void {
     for (const profile of p4info.actionProfiles ?? []) {
       const { id, name } = named(profile.preamble, 'action profile');
       ids.claim(id, name);
@@ -307,7 +307,7 @@ export class P4InfoIndex {
     }
   }
 
-  private indexDirectCounters(p4info: P4Info__Output, pipeline: Pipeline, ids: IdRegistry): void {
+  private indexDirectCounters(p4info: P4Info__Output, pipeline: DataplanePipeline, ids: IdRegistry): void {
     for (const counter of p4info.directCounters ?? []) {
       const { id, name } = named(counter.preamble, 'direct counter');
       ids.claim(id, name);
@@ -318,7 +318,7 @@ export class P4InfoIndex {
     }
   }
 
-  private indexCounters(p4info: P4Info__Output, pipeline: Pipeline, ids: IdRegistry): void {
+  private indexCounters(p4info: P4Info__Output, pipeline: DataplanePipeline, ids: IdRegistry): void {
     for (const counter of p4info.counters ?? []) {
       const { id, name } = named(counter.preamble, 'counter');
       ids.claim(id, name);
@@ -332,7 +332,7 @@ export class P4InfoIndex {
     }
   }
 
-  private indexRegisters(p4info: P4Info__Output, pipeline: Pipeline, ids: IdRegistry): void {
+  private indexRegisters(p4info: P4Info__Output, pipeline: DataplanePipeline, ids: IdRegistry): void {
     for (const register of p4info.registers ?? []) {
       const { id, name } = named(register.preamble, 'register');
       ids.claim(id, name);
@@ -357,7 +357,7 @@ function bindAction(
   id: number,
   name: string,
   p4infoParams: NonNullable<NonNullable<P4Info__Output['actions']>[number]['params']>,
-  json: ActionInfo,
+  json: DataplaneActionInfo,
 ): ActionBinding {
   if (p4infoParams.length !== json.params.length) {
     throw invalidArgument(

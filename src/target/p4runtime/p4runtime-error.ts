@@ -1,10 +1,8 @@
 import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { BytestringError } from '../../p4rt/bytestring.ts';
+import type { StatusCodeName } from '../../p4rt/errors.ts';
 import { encodeMessage, packAny } from '../../p4rt/schema.ts';
 import { isDataplaneError } from '../dataplane/dataplane-error.ts';
-
-/** A gRPC status code by name, e.g. 'INVALID_ARGUMENT'. */
-export type StatusCodeName = keyof typeof GrpcStatus;
 
 /**
  * An error the P4Runtime server answers with: the canonical code the spec prescribes and

@@ -8,7 +8,7 @@ import type { P4RuntimeHandlers } from '../../p4rt/generated/p4/v1/P4Runtime.ts'
 import type { StreamMessageRequest__Output } from '../../p4rt/generated/p4/v1/StreamMessageRequest.ts';
 import type { StreamMessageResponse } from '../../p4rt/generated/p4/v1/StreamMessageResponse.ts';
 import { p4RuntimeService } from '../../p4rt/schema.ts';
-import { electionIdOf, type Controller } from './arbitration.ts';
+import { electionIdOf, type ArbitratedStream } from './arbitration.ts';
 import type { P4RuntimeDevice } from './p4runtime-device.ts';
 import {
   batchError,
@@ -31,7 +31,7 @@ type StreamCall = ServerDuplexStream<StreamMessageRequest__Output, StreamMessage
 
 /**
  * The P4Runtime gRPC service of one device over @grpc/grpc-js: unary RPCs map to
- * P4RuntimeDevice, and each StreamChannel becomes an arbitration Controller until the
+ * P4RuntimeDevice, and each StreamChannel becomes an ArbitratedStream until the
  * stream ends, fails or is cancelled (a client that vanishes is cleaned up the same way).
  */
 export class P4RuntimeServer {
@@ -131,7 +131,7 @@ export class P4RuntimeServer {
 
   private serveStream(device: P4RuntimeDevice, call: StreamCall): void {
     this.streams.add(call);
-    let controller: Controller | undefined;
+    let controller: ArbitratedStream | undefined;
     let finished = false;
     const finish = (error?: P4RuntimeError): void => {
       if (finished) return;
@@ -167,17 +167,17 @@ export class P4RuntimeServer {
   /** Handles one MasterArbitrationUpdate; returns the stream's controller. */
   private arbitrate(
     device: P4RuntimeDevice,
-    controller: Controller | undefined,
+    controller: ArbitratedStream | undefined,
     update: NonNullable<StreamMessageRequest__Output['arbitration']>,
     send: (message: StreamMessageResponse) => void,
-  ): Controller {
+  ): ArbitratedStream {
     const role = update.role?.name ?? '';
     if (update.role?.config)
       throw invalidArgument('role configs are not supported: every role has full access');
     const electionId = electionIdOf(update.electionId);
     if (!controller) {
       device.checkDeviceId(update.deviceId);
-      const joining: Controller = {
+      const joining: ArbitratedStream = {
         role,
         electionId,
         notify: (arbitration) => send({ arbitration }),

@@ -1,7 +1,7 @@
 import type { P4Info__Output } from '../../p4rt/generated/p4/config/v1/P4Info.ts';
 import type { ForwardingPipelineConfig__Output } from '../../p4rt/generated/p4/v1/ForwardingPipelineConfig.ts';
-import type { LoadPipeline, Pipeline } from '../dataplane/api.ts';
-import { P4InfoIndex } from './p4info-index.ts';
+import type { LoadPipeline, DataplanePipeline } from '../dataplane/api.ts';
+import { DeviceP4InfoIndex } from './p4info-index.ts';
 import { invalidArgument, toP4RuntimeError } from './p4runtime-error.ts';
 
 /** A forwarding pipeline config this target can realize, as given and as understood. */
@@ -11,8 +11,8 @@ export interface VerifiedConfig {
   readonly deviceConfig: Buffer;
   /** The client's cookie (uint64 as a decimal string), when it gave one. */
   readonly cookie: string | undefined;
-  readonly pipeline: Pipeline;
-  readonly index: P4InfoIndex;
+  readonly pipeline: DataplanePipeline;
+  readonly index: DeviceP4InfoIndex;
 }
 
 /**
@@ -36,12 +36,12 @@ export function verifyPipelineConfig(
   } catch (error) {
     throw invalidArgument(`p4_device_config is not JSON: ${(error as Error).message}`);
   }
-  let pipeline: Pipeline;
+  let pipeline: DataplanePipeline;
   try {
     pipeline = loadPipeline(json);
   } catch (error) {
     throw invalidArgument(`the BMv2 JSON cannot be realized: ${toP4RuntimeError(error).message}`);
   }
-  const index = new P4InfoIndex(config.p4info, pipeline);
+  const index = new DeviceP4InfoIndex(config.p4info, pipeline);
   return { p4info: config.p4info, deviceConfig, cookie: config.cookie?.cookie, pipeline, index };
 }

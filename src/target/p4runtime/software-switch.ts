@@ -7,7 +7,7 @@ import type { PortSpec } from '../ports/port-spec.ts';
 import { P4RuntimeDevice } from './p4runtime-device.ts';
 import { P4RuntimeServer } from './p4runtime-server.ts';
 
-export interface SwitchOptions {
+export interface SoftwareSwitchOptions {
   /** The P4Runtime device id (BMv2's --device-id); must be > 0. */
   readonly deviceId: bigint;
   /** host:port for the gRPC server; port 0 picks a free one (see RunningSwitch.address). */
@@ -52,7 +52,7 @@ export interface RunningSwitch {
  * ports feeding frames through the committed pipeline. The programmatic twin of
  * `talaria switch` for tests and the demo.
  */
-export async function startSwitch(options: SwitchOptions): Promise<RunningSwitch> {
+export async function startSwitch(options: SoftwareSwitchOptions): Promise<RunningSwitch> {
   const stats: PacketStats = { received: 0, sent: 0, dropped: 0, noPipeline: 0, unknownPort: 0 };
   let dataplane: Dataplane | undefined;
   const device = new P4RuntimeDevice(options.deviceId, options.loadPipeline, (committed) => {
