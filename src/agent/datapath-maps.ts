@@ -255,12 +255,6 @@ export function decodeLocalPod(key: Buffer, value: Buffer): LocalPod {
   };
 }
 
-export function encodeStatsKey(code: number): Buffer {
-  const buf = Buffer.alloc(DATAPATH_MAPS.tl_stats.keySize);
-  writeHostU32(buf, 0, code);
-  return buf;
-}
-
 export function decodeStatsKey(buf: Buffer): number {
   return readHostU32(buf, 0);
 }

@@ -135,7 +135,6 @@ export const controllerConfigSchema = z
   });
 
 export type ControllerConfig = z.output<typeof controllerConfigSchema>;
-export type SwitchConfig = ControllerConfig['switches'][number];
 
 /** A configuration that does not parse: where (a path like switches.0.address) and what. */
 export class ConfigError extends Error {

@@ -59,7 +59,6 @@ export const endpointSliceSchema = z
   });
 
 export type EndpointSlice = z.output<typeof endpointSliceSchema>;
-export type Endpoint = EndpointSlice['endpoints'][number];
 
 /** "namespace/service" of the Service a slice belongs to, from its service-name label. */
 export function sliceServiceKey(slice: EndpointSlice): string | undefined {

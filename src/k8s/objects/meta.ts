@@ -25,9 +25,6 @@ export const clusterMeta = z.object({
   labels,
 });
 
-export type NamespacedMeta = z.output<typeof namespacedMeta>;
-export type ClusterMeta = z.output<typeof clusterMeta>;
-
 /** "namespace/name" (or "name" for cluster-scoped objects): the key of caches and queues. */
 export function objectKey(meta: { readonly name: string; readonly namespace?: string }): string {
   return meta.namespace ? `${meta.namespace}/${meta.name}` : meta.name;
@@ -43,7 +40,6 @@ export const objectIdentity = z.object({
     labels: z.record(z.string(), z.string()).nullish(),
   }),
 });
-export type ObjectIdentity = z.output<typeof objectIdentity>;
 
 /** A port number 1..65535. */
 export const portNumber = z.int().min(1).max(65535);

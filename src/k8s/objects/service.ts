@@ -5,7 +5,6 @@ import { namespacedMeta, nullishTo, portNumber } from './meta.ts';
 /** v1 Service, as far as Talaria reads it. IPs come out canonical; JSON nulls become defaults. */
 
 export const serviceProtocol = z.enum(['TCP', 'UDP', 'SCTP']);
-export type ServiceProtocol = z.output<typeof serviceProtocol>;
 
 const servicePort = z.object({
   name: nullishTo(z.string(), ''),

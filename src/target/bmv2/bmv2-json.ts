@@ -49,7 +49,6 @@ const primitiveCallSchema = z.looseObject({
   op: name,
   parameters: z.array(typedValueSchema),
 });
-export type PrimitiveCall = z.infer<typeof primitiveCallSchema>;
 
 const parserOpSchema = z.looseObject({
   op: name,
@@ -58,7 +57,6 @@ const parserOpSchema = z.looseObject({
     z.looseObject({ type: z.string().optional(), value: z.unknown().optional() }),
   ),
 });
-export type ParserOp = z.infer<typeof parserOpSchema>;
 
 const transitionSchema = z.looseObject({
   type: z.enum(['default', 'hexstr', 'parse_vset']),
@@ -118,7 +116,6 @@ const calculationSchema = z.looseObject({
     }),
   ),
 });
-export type Calculation = z.infer<typeof calculationSchema>;
 
 const actionSchema = z.looseObject({
   name,
@@ -191,7 +188,6 @@ const actionProfileSchema = z.looseObject({
     })
     .optional(),
 });
-export type ActionProfile = z.infer<typeof actionProfileSchema>;
 
 const conditionalSchema = z.looseObject({
   name,
