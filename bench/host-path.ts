@@ -1,5 +1,5 @@
 /**
- * Host fast path benchmark (issue 7): npm run bench:host
+ * Host fast path benchmark (docs/benchmarks.md): npm run bench:host
  *
  * In network namespaces (tests' HostPathLab: two hosts, a client pod on host 1, a server
  * pod on host 2, a switch namespace between them), the same Service traffic goes either

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Wire side of the host fast path (issue 7). Attached by the node agent to the TC ingress
+ * Wire side of the host fast path (docs/host-path.md). Attached by the node agent to the TC ingress
  * hook of the uplink, so it sees every frame from the top-of-rack switch:
  *
  * - a frame with a Talaria header for a local pod: the cookie is learned (REPLY: this host

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Pod side of the host fast path (issue 7). talaria_from_pod is attached by the node agent
+ * Pod side of the host fast path (docs/host-path.md). talaria_from_pod is attached by the node agent
  * to the TC ingress hook of each pod's host-side veth, so it sees every packet the pod
  * sends:
  *

@@ -21,7 +21,7 @@ static __always_inline void flow_key_set(struct flow_key *key, __be32 client_add
 }
 
 /*
- * Whether an entry has been idle longer than its protocol's timeout (issue 7: UDP flows
+ * Whether an entry has been idle longer than its protocol's timeout (docs/host-path.md: UDP flows
  * expire by idle time; TCP ones only when a TCP timeout is configured, the LRU otherwise).
  */
 static __always_inline bool flow_expired(const struct flow_entry *entry, __u8 protocol,

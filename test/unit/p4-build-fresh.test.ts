@@ -34,7 +34,7 @@ describe('p4/build (compiled P4 program)', () => {
     );
   });
 
-  it('has the P4Info names the controller uses (team brief)', () => {
+  it('has the P4Info names the controller uses (docs/p4-pipeline.md)', () => {
     const p4info = parseP4InfoText(readFileSync(join(BUILD_DIR, 'talaria.p4info.txtpb'), 'utf8'));
     const tables = new Map((p4info.tables ?? []).map((t) => [t.preamble!.name, t]));
     const actionNames = new Map(
