@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { describe } from 'vitest';
 import { startBmv2Target } from '../support/conformance/bmv2-target.ts';
 import { defineConformanceSuite } from '../support/conformance/suite.ts';
 import { describeTier } from '../support/tiers.ts';
@@ -8,23 +6,6 @@ import { describeTier } from '../support/tiers.ts';
 // as test/unit/conformance-embedded.test.ts, so every difference shows up as a failure here
 // or as a documented one (docs/target.md). BMv2 runs in a network namespace: root needed.
 
-function simpleSwitchGrpc(): string | undefined {
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces)';
-  try {
-    execFileSync('sh', ['-c', 'command -v simple_switch_grpc'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'needs simple_switch_grpc on PATH (a Docker engine is not used by this suite)';
-  }
-}
-
-const missing = simpleSwitchGrpc();
-if (missing) {
-  describe.skip(`P4Runtime conformance on BMv2 [skipped: ${missing}]`, () => {
-    defineConformanceSuite('conformance: simple_switch_grpc', startBmv2Target);
-  });
-} else {
-  describeTier('bmv2', 'P4Runtime conformance on BMv2', () => {
-    defineConformanceSuite('conformance: simple_switch_grpc', startBmv2Target);
-  });
-}
+describeTier('bmv2', 'P4Runtime conformance on BMv2', () => {
+  defineConformanceSuite('conformance: simple_switch_grpc', startBmv2Target);
+});

@@ -4,7 +4,7 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { promisify } from 'node:util';
 import { openAfPacketPorts } from '../../src/target/ports/af-packet-ports.ts';
 import type { Port } from '../../src/target/ports/port.ts';
-import { commandExists } from './tiers.ts';
+import { commandExists, tiers } from './tiers.ts';
 
 /**
  * A real simple_switch_grpc for tests, in a network namespace of its own (its Thrift
@@ -94,9 +94,7 @@ export class Bmv2Switch {
 
   /** Why this machine cannot run start(), or undefined when it can. */
   static unavailableReason(): string | undefined {
-    if (process.getuid?.() !== 0) return 'needs root (network namespaces, veth, AF_PACKET)';
-    const missing = ['simple_switch_grpc', 'ip', 'cc'].filter((c) => !commandExists(c));
-    return missing.length > 0 ? `needs ${missing.join(', ')} on PATH` : undefined;
+    return tiers.bmv2.available ? undefined : tiers.bmv2.reason;
   }
 
   static async start(options: Bmv2Options): Promise<Bmv2Switch> {

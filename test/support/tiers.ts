@@ -26,25 +26,16 @@ function kernelTier(): TierAvailability {
   return { available: true, reason: 'root, iproute2, clang, bpftool and iptables present' };
 }
 
-function dockerAnswers(): boolean {
-  try {
-    execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 5_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function bmv2Tier(): TierAvailability {
-  if (commandExists('simple_switch_grpc')) {
-    return { available: true, reason: 'simple_switch_grpc on PATH' };
+  // BMv2 runs in a network namespace of its own, its ports veths read with AF_PACKET.
+  if (process.getuid?.() !== 0) {
+    return { available: false, reason: 'bmv2 tier needs root (network namespaces, veth)' };
   }
-  if (dockerAnswers())
-    return { available: true, reason: 'a Docker engine answers (testcontainers)' };
-  return {
-    available: false,
-    reason: 'bmv2 tier needs simple_switch_grpc on PATH or a Docker engine, neither is here',
-  };
+  const missing = ['simple_switch_grpc', 'ip', 'cc'].filter((c) => !commandExists(c));
+  if (missing.length > 0) {
+    return { available: false, reason: `bmv2 tier needs ${missing.join(', ')} on PATH` };
+  }
+  return { available: true, reason: 'root, simple_switch_grpc, iproute2 and cc present' };
 }
 
 export const tiers = {
