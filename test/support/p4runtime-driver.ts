@@ -1,25 +1,21 @@
-import {
-  credentials,
-  status as GrpcStatus,
-  type ClientDuplexStream,
-  type ServiceError,
-} from '@grpc/grpc-js';
+import { status as GrpcStatus, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import type { Status__Output } from '../../src/p4rt/generated/google/rpc/Status.ts';
 import type { Entity__Output } from '../../src/p4rt/generated/p4/v1/Entity.ts';
 import type { Error__Output } from '../../src/p4rt/generated/p4/v1/Error.ts';
 import type { GetForwardingPipelineConfigRequest } from '../../src/p4rt/generated/p4/v1/GetForwardingPipelineConfigRequest.ts';
 import type { GetForwardingPipelineConfigResponse__Output } from '../../src/p4rt/generated/p4/v1/GetForwardingPipelineConfigResponse.ts';
-import type { P4RuntimeClient } from '../../src/p4rt/generated/p4/v1/P4Runtime.ts';
 import type { ReadRequest } from '../../src/p4rt/generated/p4/v1/ReadRequest.ts';
 import type { SetForwardingPipelineConfigRequest } from '../../src/p4rt/generated/p4/v1/SetForwardingPipelineConfigRequest.ts';
 import type { StreamMessageRequest } from '../../src/p4rt/generated/p4/v1/StreamMessageRequest.ts';
 import type { StreamMessageResponse__Output } from '../../src/p4rt/generated/p4/v1/StreamMessageResponse.ts';
 import type { WriteRequest } from '../../src/p4rt/generated/p4/v1/WriteRequest.ts';
-import { decodeMessage, p4RuntimeService, unpackAny } from '../../src/p4rt/schema.ts';
+import { decodeWire, P4RuntimeWireClient, unpackWireAny } from './p4runtime-wire.ts';
 
 // A raw P4Runtime client for tests: every RPC as a promise, failures as RpcFailure with the
 // status code name and the decoded per-update p4.v1.Error details. It sends whatever it is
-// given (malformed requests included); the project's real client lives in src/p4rt.
+// given (malformed requests included); the project's real client lives in src/p4rt. It
+// encodes and decodes with its own reading of proto/ (p4runtime-wire.ts), not with the
+// src/p4rt/schema.ts the embedded server uses.
 
 export type CodeName = keyof typeof GrpcStatus;
 
@@ -43,9 +39,9 @@ function failureOf(error: ServiceError): RpcFailure {
   const raw = error.metadata?.get('grpc-status-details-bin')[0];
   let errors: { code: CodeName; message: string }[] | undefined;
   if (raw instanceof Buffer) {
-    const status = decodeMessage<Status__Output>('google.rpc.Status', raw);
+    const status = decodeWire<Status__Output>('google.rpc.Status', raw);
     errors = (status.details ?? []).map((any) => {
-      const detail = unpackAny<Error__Output>(any, 'p4.v1.Error');
+      const detail = unpackWireAny<Error__Output>(any, 'p4.v1.Error');
       return { code: codeName(detail.canonicalCode), message: detail.message ?? '' };
     });
   }
@@ -145,27 +141,15 @@ export class StreamSession {
 }
 
 export class P4RuntimeDriver {
-  private constructor(private readonly client: P4RuntimeClient) {}
+  private constructor(private readonly client: P4RuntimeWireClient) {}
 
   static connect(address: string): P4RuntimeDriver {
-    const Client = p4RuntimeService();
-    return new P4RuntimeDriver(
-      new Client(address, credentials.createInsecure(), {
-        'grpc.max_receive_message_length': 64 * 1024 * 1024,
-        'grpc.max_send_message_length': 64 * 1024 * 1024,
-      }) as unknown as P4RuntimeClient,
-    );
+    return new P4RuntimeDriver(new P4RuntimeWireClient(address));
   }
 
-  private unary<Request, Response>(
-    method: (
-      request: Request,
-      callback: (error: ServiceError | null, response?: Response) => void,
-    ) => unknown,
-    request: Request,
-  ): Promise<Response> {
+  private unary<Response>(method: string, request: object): Promise<Response> {
     return new Promise((resolve, reject) => {
-      method.call(this.client, request, (error, response) => {
+      this.client.unary<Response>(method, request, (error, response) => {
         if (error) reject(failureOf(error));
         else resolve(response as Response);
       });
@@ -173,28 +157,28 @@ export class P4RuntimeDriver {
   }
 
   capabilities(deviceId = 0n): Promise<{ p4runtimeApiVersion?: string }> {
-    return this.unary(this.client.Capabilities, { deviceId: deviceId.toString() });
+    return this.unary('Capabilities', { deviceId: deviceId.toString() });
   }
 
   write(request: WriteRequest): Promise<unknown> {
-    return this.unary(this.client.Write, request);
+    return this.unary('Write', request);
   }
 
   setPipeline(request: SetForwardingPipelineConfigRequest): Promise<unknown> {
-    return this.unary(this.client.SetForwardingPipelineConfig, request);
+    return this.unary('SetForwardingPipelineConfig', request);
   }
 
   getPipeline(
     request: GetForwardingPipelineConfigRequest,
   ): Promise<GetForwardingPipelineConfigResponse__Output> {
-    return this.unary(this.client.GetForwardingPipelineConfig, request);
+    return this.unary('GetForwardingPipelineConfig', request);
   }
 
   /** All entities of the Read stream, or the RpcFailure it ended with. */
   read(request: ReadRequest): Promise<Entity__Output[]> {
     return new Promise((resolve, reject) => {
       const entities: Entity__Output[] = [];
-      const call = this.client.Read(request);
+      const call = this.client.serverStream<{ entities?: Entity__Output[] }>('Read', request);
       call.on('data', (response: { entities?: Entity__Output[] }) =>
         entities.push(...(response.entities ?? [])),
       );
@@ -204,7 +188,9 @@ export class P4RuntimeDriver {
   }
 
   openStream(): StreamSession {
-    return new StreamSession(this.client.StreamChannel());
+    return new StreamSession(
+      this.client.bidiStream<StreamMessageRequest, StreamMessageResponse__Output>('StreamChannel'),
+    );
   }
 
   close(): void {
