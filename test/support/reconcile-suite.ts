@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DesiredState } from '../../src/model/desired-state.ts';
+import { eventually } from './eventually.ts';
 import { pipelineOf, type Pipeline } from '../../src/p4rt/pipeline.ts';
 import { TABLES } from '../../src/reconcile/p4-names.ts';
 import type { ReconcileLogger } from '../../src/reconcile/reconcile-log.ts';
@@ -125,11 +126,10 @@ export function defineReconcileSuite(
       condition: () => boolean | Promise<boolean>,
       timeoutMs = kind.timeoutMs,
     ): Promise<void> {
-      const deadline = Date.now() + timeoutMs;
-      while (!(await condition())) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await eventually(
+        async () => expect(await condition(), `waiting for ${what}`).toBe(true),
+        timeoutMs,
+      );
     }
 
     async function expectServes(

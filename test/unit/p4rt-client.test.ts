@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.ts';
 import { insert, modify, P4RuntimeClient, remove } from '../../src/p4rt/client.ts';
 import { EntityCodec } from '../../src/p4rt/entity-codec.ts';
 import { P4RuntimeRpcError } from '../../src/p4rt/errors.ts';
@@ -56,11 +57,7 @@ async function primaryClient(address: string, electionId = 1n): Promise<P4Runtim
 }
 
 async function waitForState(client: P4RuntimeClient, state: SessionState): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (client.state !== state) {
-    if (Date.now() > deadline) throw new Error(`client still ${client.state}, expected ${state}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await eventually(() => expect(client.state).toBe(state));
 }
 
 const route = (n: number, port = 1): Entity =>
