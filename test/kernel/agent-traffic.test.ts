@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { applyMapChanges } from '../../src/agent/bpftool.ts';
 import type { Datapath, FlowTable } from '../../src/agent/datapath.ts';
-import {
-  encodeFlowKey,
-  encodeFlowValue,
-  type FlowEntry,
-} from '../../src/agent/datapath-maps.ts';
+import { encodeFlowKey, encodeFlowValue, type FlowEntry } from '../../src/agent/datapath-maps.ts';
 import { computeTag } from '../../src/wire/tag.ts';
 import { buildPacket, parsePacket } from '../../src/wire/packet.ts';
 import { cookieHeader, ETHERTYPE_TALARIA } from '../../src/wire/talaria-header.ts';

@@ -111,4 +111,3 @@ export async function listObjects(client: ApiClient, kind: string): Promise<ApiO
   if (!result.ok) throw new Error(`list ${kind}: ${result.message}`);
   return (result.body as { items: ApiObject[] }).items;
 }
-

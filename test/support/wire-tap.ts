@@ -55,7 +55,9 @@ export class WireTap {
       if (buffer.length < HEADER_BYTES + length) break;
       if (index === READY_INDEX) sawReady = true;
       else
-        this.frames.push({ bytes: Buffer.from(buffer.subarray(HEADER_BYTES, HEADER_BYTES + length)) });
+        this.frames.push({
+          bytes: Buffer.from(buffer.subarray(HEADER_BYTES, HEADER_BYTES + length)),
+        });
       buffer = buffer.subarray(HEADER_BYTES + length);
     }
     this.pending = Buffer.from(buffer);

@@ -37,9 +37,7 @@ describe('table key maps', () => {
     ['a string for a 128-bit field', [128]],
     ['no key at all', []],
   ] as const)('%s', (_name, widths) => {
-    const keyArbitrary = fc.tuple(...widths.map((w) => fieldValue(w))) as fc.Arbitrary<
-      KeyValue[]
-    >;
+    const keyArbitrary = fc.tuple(...widths.map((w) => fieldValue(w))) as fc.Arbitrary<KeyValue[]>;
     fc.assert(
       fc.property(fc.array(fc.tuple(keyArbitrary, fc.boolean()), { maxLength: 40 }), (ops) => {
         const map = keyMap<number>(widths);

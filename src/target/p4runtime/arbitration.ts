@@ -100,7 +100,11 @@ export class Arbitration {
     return state;
   }
 
-  private refuseDuplicate(state: RoleState, controller: ArbitratedStream, electionId: ElectionId): void {
+  private refuseDuplicate(
+    state: RoleState,
+    controller: ArbitratedStream,
+    electionId: ElectionId,
+  ): void {
     if (electionId === undefined) return;
     for (const other of state.controllers) {
       if (other !== controller && other.electionId === electionId) {
@@ -129,7 +133,11 @@ export class Arbitration {
   }
 
   /** Everyone hears of a change of primary; otherwise only the controller that asked. */
-  private announce(state: RoleState, before: ArbitratedStream | undefined, asking: ArbitratedStream): void {
+  private announce(
+    state: RoleState,
+    before: ArbitratedStream | undefined,
+    asking: ArbitratedStream,
+  ): void {
     const after = this.primaryOf(state);
     if (after !== before) for (const c of state.controllers) this.notify(state, c);
     else this.notify(state, asking);

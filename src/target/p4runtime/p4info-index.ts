@@ -286,7 +286,11 @@ export class DeviceP4InfoIndex {
     };
   }
 
-  private indexProfiles(p4info: P4Info__Output, pipeline: DataplanePipeline, ids: IdRegistry): void {
+  private indexProfiles(
+    p4info: P4Info__Output,
+    pipeline: DataplanePipeline,
+    ids: IdRegistry,
+  ): void {
     for (const profile of p4info.actionProfiles ?? []) {
       const { id, name } = named(profile.preamble, 'action profile');
       ids.claim(id, name);
@@ -307,7 +311,11 @@ export class DeviceP4InfoIndex {
     }
   }
 
-  private indexDirectCounters(p4info: P4Info__Output, pipeline: DataplanePipeline, ids: IdRegistry): void {
+  private indexDirectCounters(
+    p4info: P4Info__Output,
+    pipeline: DataplanePipeline,
+    ids: IdRegistry,
+  ): void {
     for (const counter of p4info.directCounters ?? []) {
       const { id, name } = named(counter.preamble, 'direct counter');
       ids.claim(id, name);
@@ -318,7 +326,11 @@ export class DeviceP4InfoIndex {
     }
   }
 
-  private indexCounters(p4info: P4Info__Output, pipeline: DataplanePipeline, ids: IdRegistry): void {
+  private indexCounters(
+    p4info: P4Info__Output,
+    pipeline: DataplanePipeline,
+    ids: IdRegistry,
+  ): void {
     for (const counter of p4info.counters ?? []) {
       const { id, name } = named(counter.preamble, 'counter');
       ids.claim(id, name);
@@ -332,7 +344,11 @@ export class DeviceP4InfoIndex {
     }
   }
 
-  private indexRegisters(p4info: P4Info__Output, pipeline: DataplanePipeline, ids: IdRegistry): void {
+  private indexRegisters(
+    p4info: P4Info__Output,
+    pipeline: DataplanePipeline,
+    ids: IdRegistry,
+  ): void {
     for (const register of p4info.registers ?? []) {
       const { id, name } = named(register.preamble, 'register');
       ids.claim(id, name);
