@@ -1,8 +1,8 @@
 /*
  * TalariaIngress for v1model (BMv2): validation, the load-balancing paths and L3
  * forwarding, as described in docs/p4-pipeline.md. The control-plane names (tables,
- * actions, key names, selectors, counters) are the reconciler's contract: see the
- * team brief and the committed P4Info (p4/build/talaria.p4info.txtpb).
+ * actions, key names, selectors, counters) are the reconciler's contract: see
+ * docs/p4-pipeline.md and the committed P4Info (p4/build/talaria.p4info.txtpb).
  */
 #ifndef TALARIA_V1MODEL_INGRESS_P4
 #define TALARIA_V1MODEL_INGRESS_P4
