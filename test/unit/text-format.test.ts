@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 import { describe, expect, it } from 'vitest';
 import { p4RuntimePackageDefinition } from '../../src/p4rt/schema.ts';
+import { decodeWire } from '../support/p4runtime-wire.ts';
 import {
   TextFormatError,
   parseP4InfoText,
@@ -439,3 +440,13 @@ describe.skipIf(!fs.existsSync(PROJECT_P4INFO))(
     });
   },
 );
+
+describe("parseP4InfoText against p4c's own binary encoding of the same P4Info", () => {
+  it('reads the conformance fixture as p4c wrote it in binary', () => {
+    const fixture = (name: string) =>
+      fs.readFileSync(new URL(`../support/conformance/fixture/${name}`, import.meta.url));
+    // Decoded with the tests' reading of proto/, not with src/p4rt/schema.ts.
+    const binary = decodeWire('p4.config.v1.P4Info', fixture('conformance.p4info.bin'));
+    expect(parseP4InfoText(fixture('conformance.p4info.txtpb').toString('utf8'))).toEqual(binary);
+  });
+});

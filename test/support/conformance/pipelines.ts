@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { P4Info__Output } from '../../../src/p4rt/generated/p4/config/v1/P4Info.ts';
 import { parseP4InfoText } from '../../../src/p4rt/text-format.ts';
+import { decodeWire } from '../p4runtime-wire.ts';
 
 /** A compiled program: the BMv2 JSON bytes and its P4Info. */
 export interface PipelineFiles {
@@ -19,15 +20,20 @@ function load(jsonUrl: URL, p4infoUrl: URL): PipelineFiles | undefined {
   };
 }
 
-/** The conformance fixture (fixture/conformance.p4, compiled outputs committed beside it). */
+/**
+ * The conformance fixture (fixture/conformance.p4, compiled outputs committed beside it).
+ * Its P4Info is read from p4c's binary encoding with the tests' own reading of the schema,
+ * so that the suite does not depend on the project's text-format parser either.
+ */
 export function fixturePipeline(): PipelineFiles {
-  const files = load(
-    new URL('fixture/conformance.json', import.meta.url),
-    new URL('fixture/conformance.p4info.txtpb', import.meta.url),
-  );
-  if (!files)
+  const json = new URL('fixture/conformance.json', import.meta.url);
+  const p4info = new URL('fixture/conformance.p4info.bin', import.meta.url);
+  if (!existsSync(json) || !existsSync(p4info))
     throw new Error('test/support/conformance/fixture: compiled fixture missing (see its README)');
-  return files;
+  return {
+    json: readFileSync(json),
+    p4info: decodeWire<P4Info__Output>('p4.config.v1.P4Info', readFileSync(p4info)),
+  };
 }
 
 /** The project's pipeline (p4/build), once the P4 build has produced it. */
