@@ -11,6 +11,7 @@ import { DROP_COUNTER_INDICES } from '../../src/wire/drop-reasons.ts';
 import { ETHERNET_HEADER_LENGTH } from '../../src/wire/packet.ts';
 import { bytesToHex, hexToBytes, loadVectorFiles } from '../../src/wire/vectors.ts';
 import { Bmv2Switch } from '../support/bmv2-switch.ts';
+import { eventually } from '../support/eventually.ts';
 import { describeTier } from '../support/tiers.ts';
 import { writeVectorState } from '../support/vector-p4runtime-state.ts';
 
@@ -23,23 +24,20 @@ const files = loadVectorFiles();
 /** How long a forwarded frame or a drop count may take to show up. */
 const SETTLE_MS = 3_000;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Polls `probe` until it gives a value; on timeout says what `seen` saw instead. */
 async function until<T>(
   what: string,
   probe: () => Promise<T | undefined> | T | undefined,
   seen: () => unknown,
 ): Promise<T> {
-  const deadline = Date.now() + SETTLE_MS;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) {
+  let value: T | undefined;
+  await eventually(async () => {
+    value = await probe();
+    if (value === undefined) {
       throw new Error(`no ${what} within ${SETTLE_MS} ms; frames out: ${JSON.stringify(seen())}`);
     }
-    await sleep(20);
-  }
+  }, SETTLE_MS);
+  return value!;
 }
 
 describeTier('bmv2', 'packet vectors on simple_switch_grpc (p4/build/talaria.json)', () => {

@@ -4,6 +4,7 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { promisify } from 'node:util';
 import { openAfPacketPorts } from '../../src/target/ports/af-packet-ports.ts';
 import type { Port } from '../../src/target/ports/port.ts';
+import { eventually } from './eventually.ts';
 import { commandExists, tiers } from './tiers.ts';
 
 /**
@@ -49,12 +50,9 @@ export async function bridgeToUnixSocket(path: string): Promise<Server> {
 }
 
 async function waitFor(what: string, ready: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ready()) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await eventually(() => {
+    if (!ready()) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  }, timeoutMs);
 }
 
 export interface Bmv2Options {
