@@ -43,6 +43,25 @@ struct {
 	__type(value, struct flow_entry);
 } tl_backend_flow SEC(".maps");
 
+/*
+ * Flows a local client pod started (TCP SYN, first datagram) and that are not confirmed yet
+ * (flow.h, flow_confirms()): the cookie once the switch's reply brought it, else zero.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, HALF_OPEN_FLOWS_MAX);
+	__type(key, struct flow_key);
+	__type(value, struct flow_entry);
+} tl_client_half SEC(".maps");
+
+/* Requests to local backends not confirmed yet by a second packet of their client. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, HALF_OPEN_FLOWS_MAX);
+	__type(key, struct flow_key);
+	__type(value, struct flow_entry);
+} tl_backend_half SEC(".maps");
+
 /* Pods of this host by IPv4 address: where and how to deliver to them. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

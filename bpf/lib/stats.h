@@ -39,6 +39,8 @@ enum stat_code {
 	STAT_EVENT_LEARN_FAILED = 202,		/* flow map update failed (delivered anyway) */
 	STAT_EVENT_NOT_LEARNABLE = 203,		/* cookie on a fragment or non-TCP/UDP packet */
 	STAT_EVENT_BACKEND_FLOW_ENDED = 204,	/* a connection without cookie took over a 5-tuple */
+	STAT_EVENT_FLOW_CONFIRMED = 205,	/* a half-open flow moved to the established map */
+	STAT_EVENT_REPLY_NOT_STARTED = 206,	/* cookie for a flow no local pod started: not kept */
 };
 
 static __always_inline void stats_count(__u32 code, __u32 bytes)

@@ -17,6 +17,8 @@ export const DATAPATH_MAPS = {
   tl_vips: { name: 'tl_vips', type: 'hash', keySize: 8, valueSize: 4 },
   tl_client_flow: { name: 'tl_client_flow', type: 'lru_hash', keySize: 16, valueSize: 24 },
   tl_backend_flow: { name: 'tl_backend_flow', type: 'lru_hash', keySize: 16, valueSize: 24 },
+  tl_client_half: { name: 'tl_client_half', type: 'lru_hash', keySize: 16, valueSize: 24 },
+  tl_backend_half: { name: 'tl_backend_half', type: 'lru_hash', keySize: 16, valueSize: 24 },
   tl_local_pods: { name: 'tl_local_pods', type: 'hash', keySize: 4, valueSize: 16 },
   tl_stats: { name: 'tl_stats', type: 'percpu_array', keySize: 4, valueSize: 16 },
 } as const satisfies Record<string, MapShape>;
@@ -27,6 +29,8 @@ export type DatapathMapName = keyof typeof DATAPATH_MAPS;
 export interface DatapathSizes {
   readonly clientFlows: number;
   readonly backendFlows: number;
+  /** Entries of each half-open map (tl_client_half, tl_backend_half). */
+  readonly halfOpenFlows: number;
   readonly vips: number;
   readonly localPods: number;
 }
@@ -34,6 +38,7 @@ export interface DatapathSizes {
 export const DEFAULT_DATAPATH_SIZES: DatapathSizes = {
   clientFlows: 65_536,
   backendFlows: 65_536,
+  halfOpenFlows: 16_384,
   vips: 65_536,
   localPods: 4_096,
 };
@@ -51,6 +56,9 @@ export function mapEntries(name: DatapathMapName, sizes: DatapathSizes): number 
       return sizes.clientFlows;
     case 'tl_backend_flow':
       return sizes.backendFlows;
+    case 'tl_client_half':
+    case 'tl_backend_half':
+      return sizes.halfOpenFlows;
     case 'tl_local_pods':
       return sizes.localPods;
     case 'tl_stats':

@@ -15,6 +15,7 @@ export const HOST_DROP_REASONS = {
   COOKIE_WITHOUT_SERVICE: 102,
   PUSH_FAILED: 103,
   STRIP_FAILED: 104,
+  SPOOFED_SOURCE: 105,
 } as const;
 
 /** STAT_* of bpf/lib/stats.h. */
@@ -42,6 +43,8 @@ export const STAT_CODES = {
   EVENT_LEARN_FAILED: 202,
   EVENT_NOT_LEARNABLE: 203,
   EVENT_BACKEND_FLOW_ENDED: 204,
+  EVENT_FLOW_CONFIRMED: 205,
+  EVENT_REPLY_NOT_STARTED: 206,
 } as const;
 
 /** A stats index by name: `DROP_<reason>`, `HOST_DROP_<reason>` or the stat code's name. */

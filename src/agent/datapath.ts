@@ -57,7 +57,15 @@ export async function ensureBpffs(dir: string): Promise<void> {
   await runHostCommand(['mount', '-t', 'bpf', 'bpf', dir]);
 }
 
-export type FlowTable = 'client' | 'backend';
+/** The flow maps: established flows of each side, and the half-open ones (bpf/lib/flow.h). */
+export type FlowTable = 'client' | 'backend' | 'client-half' | 'backend-half';
+
+const FLOW_MAPS = {
+  client: 'tl_client_flow',
+  backend: 'tl_backend_flow',
+  'client-half': 'tl_client_half',
+  'backend-half': 'tl_backend_half',
+} as const satisfies Record<FlowTable, DatapathMapName>;
 
 /** What a sync changed in a map. */
 export interface SyncResult {
@@ -235,8 +243,7 @@ export class Datapath {
   }
 
   async readFlows(table: FlowTable): Promise<FlowEntry[]> {
-    const map = table === 'client' ? 'tl_client_flow' : 'tl_backend_flow';
-    return (await dumpMap(this.mapPin(map))).map((e) => decodeFlow(e.key, e.value));
+    return (await dumpMap(this.mapPin(FLOW_MAPS[table]))).map((e) => decodeFlow(e.key, e.value));
   }
 
   readStats() {

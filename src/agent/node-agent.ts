@@ -43,6 +43,7 @@ export const agentOptionsSchema = z
     bpffs: z.string().min(1).default('/sys/fs/bpf'),
     clientFlows: positiveInt(DEFAULT_DATAPATH_SIZES.clientFlows),
     backendFlows: positiveInt(DEFAULT_DATAPATH_SIZES.backendFlows),
+    halfOpenFlows: positiveInt(DEFAULT_DATAPATH_SIZES.halfOpenFlows),
     vips: positiveInt(DEFAULT_DATAPATH_SIZES.vips),
     localPods: positiveInt(DEFAULT_DATAPATH_SIZES.localPods),
     /** 0: TCP flows leave the flow maps only by LRU eviction. */
@@ -91,6 +92,7 @@ export class NodeAgent {
       sizes: {
         clientFlows: options.clientFlows,
         backendFlows: options.backendFlows,
+        halfOpenFlows: options.halfOpenFlows,
         vips: options.vips,
         localPods: options.localPods,
       },
@@ -197,6 +199,9 @@ export class NodeAgent {
       this.attached.delete(ifname);
       events.push({ event: 'pod-detached', hostIfname: ifname });
     }
+    // A pod's identity (address, MAC, veth) is in tl_local_pods before its program runs:
+    // talaria_from_pod drops every IPv4 packet whose source it cannot match there.
+    await this.datapath.syncLocalPods(live.map(localPodOf));
     for (const record of live) {
       if (this.attached.get(record.hostIfname) === record.hostIfindex) continue;
       const { programs } = this.loaded;
@@ -205,7 +210,6 @@ export class NodeAgent {
       this.attached.set(record.hostIfname, record.hostIfindex);
       events.push(podEvent('pod-attached', record));
     }
-    await this.datapath.syncLocalPods(live.map(localPodOf));
     for (const event of events) this.log(event);
   }
 
