@@ -60,7 +60,7 @@ export async function ensureBpffs(dir: string): Promise<void> {
 /** The flow maps: established flows of each side, and the half-open ones (bpf/lib/flow.h). */
 export type FlowTable = 'client' | 'backend' | 'client-half' | 'backend-half';
 
-const FLOW_MAPS = {
+export const FLOW_MAPS = {
   client: 'tl_client_flow',
   backend: 'tl_backend_flow',
   'client-half': 'tl_client_half',
