@@ -113,6 +113,12 @@ export const controllerConfigSchema = z
         renewDeadlineSeconds: 10,
         retryPeriodSeconds: 2,
       }),
+    /**
+     * Where NetworkPolicies are enforced. 'hosts' (default): by the CNI on the nodes, so a
+     * Service whose backends an ingress policy selects is not offloaded. 'fast-path': the
+     * fabric enforces them for offloaded traffic too, and such Services are offloaded.
+     */
+    networkPolicyEnforcement: z.enum(['hosts', 'fast-path']).default('hosts'),
     /** Address of the probes and metrics server (/healthz, /readyz, /metrics). */
     httpListen: hostPort.default('0.0.0.0:8080'),
   })
@@ -237,6 +243,7 @@ export function modelConfigOf(config: ControllerConfig): ModelConfig {
         },
       ]),
     ),
+    networkPolicyEnforcedOnFastPath: config.networkPolicyEnforcement === 'fast-path',
   };
 }
 

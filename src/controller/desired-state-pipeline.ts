@@ -3,6 +3,7 @@ import { DesiredStateAssembler } from '../model/desired-state-assembler.ts';
 import type { DesiredState } from '../model/desired-state.ts';
 import { hostRoutes, unattachedNodes } from '../model/host-routes.ts';
 import type { ModelConfig } from '../model/model-config.ts';
+import { guardedServiceModel } from '../model/network-policy-guard.ts';
 import { serviceModel, usesNodes } from '../model/service-frontends.ts';
 import { DrainClock } from './drain-clock.ts';
 import { silentLogger, type Logger } from './logger.ts';
@@ -110,7 +111,12 @@ export class DesiredStatePipeline {
       this.drainClock.observe(key, slices, now);
       this.assembler.setService(
         key,
-        serviceModel(service, slices, this.cache.nodes(), this.drainClock.drained),
+        guardedServiceModel(
+          service,
+          serviceModel(service, slices, this.cache.nodes(), this.drainClock.drained),
+          this.cache.networkPolicies(service.metadata.namespace),
+          this.options.model.networkPolicyEnforcedOnFastPath ?? false,
+        ),
       );
     }
     this.dirty.clear();

@@ -1,11 +1,13 @@
 import { sliceServiceKey, type EndpointSlice } from '../k8s/objects/endpoint-slice.ts';
 import { objectKey } from '../k8s/objects/meta.ts';
+import type { NetworkPolicy } from '../k8s/objects/network-policy.ts';
 import type { Node } from '../k8s/objects/node.ts';
 import type { Service } from '../k8s/objects/service.ts';
 import { DesiredStateAssembler } from './desired-state-assembler.ts';
 import type { DesiredState } from './desired-state.ts';
 import { byName, hostRoutes } from './host-routes.ts';
 import type { DrainedEndpoints, ModelConfig } from './model-config.ts';
+import { guardedServiceModel } from './network-policy-guard.ts';
 import { serviceModel } from './service-frontends.ts';
 
 /** The cluster objects the model reads (validated, see src/k8s/objects). */
@@ -13,6 +15,7 @@ export interface ClusterSnapshot {
   readonly services: Iterable<Service>;
   readonly endpointSlices: Iterable<EndpointSlice>;
   readonly nodes: Iterable<Node>;
+  readonly networkPolicies?: Iterable<NetworkPolicy>;
 }
 
 /**
@@ -34,12 +37,18 @@ export function computeDesiredState(
     if (list === undefined) slicesByService.set(key, [slice]);
     else list.push(slice);
   }
+  const policies = [...(cluster.networkPolicies ?? [])];
   const assembler = new DesiredStateAssembler();
   for (const service of cluster.services) {
     const key = objectKey(service.metadata);
     assembler.setService(
       key,
-      serviceModel(service, slicesByService.get(key) ?? [], nodes, drained),
+      guardedServiceModel(
+        service,
+        serviceModel(service, slicesByService.get(key) ?? [], nodes, drained),
+        policies,
+        config.networkPolicyEnforcedOnFastPath ?? false,
+      ),
     );
   }
   assembler.setRoutes(hostRoutes(nodes, config));

@@ -29,6 +29,13 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     namespaced: true,
   },
   { group: 'events.k8s.io', version: 'v1', plural: 'events', kind: 'Event', namespaced: true },
+  {
+    group: 'networking.k8s.io',
+    version: 'v1',
+    plural: 'networkpolicies',
+    kind: 'NetworkPolicy',
+    namespaced: true,
+  },
 ];
 
 /** "services", "leases.coordination.k8s.io": how the API names a resource in messages. */
