@@ -3,7 +3,7 @@ import { DesiredStateAssembler } from '../model/desired-state-assembler.ts';
 import type { DesiredState } from '../model/desired-state.ts';
 import { hostRoutes, unattachedNodes } from '../model/host-routes.ts';
 import type { ModelConfig } from '../model/model-config.ts';
-import { guardedServiceModel } from '../model/network-policy-guard.ts';
+import { guardedServiceModel, NETWORK_POLICY_REASON } from '../model/network-policy-guard.ts';
 import { serviceModel, usesNodes } from '../model/service-frontends.ts';
 import { DrainClock } from './drain-clock.ts';
 import { silentLogger, type Logger } from './logger.ts';
@@ -64,6 +64,17 @@ export class DesiredStatePipeline {
     options.metrics?.gauge('talaria_model_not_offloaded', 'Service ports not offloaded', () => [
       [{}, this.state?.notOffloaded.length ?? 0],
     ]);
+    options.metrics?.gauge(
+      'talaria_model_network_policy_guarded',
+      "Service ports kept on the hosts' path because an ingress NetworkPolicy selects their backends",
+      () => [
+        [
+          {},
+          this.state?.notOffloaded.filter((n) => n.reason.startsWith(NETWORK_POLICY_REASON))
+            .length ?? 0,
+        ],
+      ],
+    );
     cache.onChange((change) => this.markDirty(change));
   }
 

@@ -17,6 +17,9 @@ import type { ServiceModel } from './service-frontends.ts';
  * EndpointSlices) counts as selected by every ingress policy of its namespace.
  */
 
+/** How the reasons of Service ports kept on the hosts' path by a policy begin. */
+export const NETWORK_POLICY_REASON = 'backends selected by ingress NetworkPolicy';
+
 /** Whether some pod with every label of `required` (and any others) could match `selector`. */
 export function couldSelect(
   selector: LabelSelector,
@@ -79,7 +82,7 @@ export function guardedServiceModel(
     reported.add(frontend.service.portName);
     notOffloaded.push({
       service: frontend.service,
-      reason: `backends selected by ingress NetworkPolicy ${names}: kept on the hosts' path, where the policy is enforced`,
+      reason: `${NETWORK_POLICY_REASON} ${names}: kept on the hosts' path, where the policy is enforced`,
     });
   }
   return { frontends: [], notOffloaded };

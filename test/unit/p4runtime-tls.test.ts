@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.ts';
 import { P4RuntimeClient } from '../../src/p4rt/client.ts';
 import { loadPipeline } from '../../src/target/dataplane/load-pipeline.ts';
 import { ServerTlsError } from '../../src/target/p4runtime/server-tls.ts';
@@ -104,6 +105,27 @@ describeWithOpenssl('P4Runtime over TLS and mutual TLS', () => {
     expect(await client(serverOnly.address, { rootCerts: certs.ca.cert }).capabilities()).toBe(
       '1.5.0',
     );
+  });
+
+  it('talaria status talks mutual TLS with --tls-ca, --tls-cert and --tls-key', async () => {
+    const errors: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((line: string) => errors.push(line));
+    vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const code = await main([
+      'status',
+      '--switch',
+      mutual.address,
+      '--tls-ca',
+      certs.ca.certFile,
+      '--tls-cert',
+      certs.client.certFile,
+      '--tls-key',
+      certs.client.keyFile,
+    ]);
+    vi.restoreAllMocks();
+    // It got an answer: the switch has no pipeline yet.
+    expect(code).toBe(1);
+    expect(errors.join('\n')).toContain('has no pipeline');
   });
 
   it('refuses TLS material that is not PEM, before listening', async () => {
