@@ -13,6 +13,8 @@
  *   started it here (flow.h, half-open flows);
  * - a backend pod's reply to a connection that came through the switch (backend flow map):
  *   adds the header with COOKIE|REPLY and the remembered cookie, and redirects it likewise;
+ * - from a pod an egress NetworkPolicy selects (tl_policy_clients) to a VIP: left to the
+ *   kernel's path, where the policy is enforced;
  * - anything else, including traffic to pods on other hosts, continues on the kernel's
  *   path untouched (docs/host-path.md says why pod-to-pod stays there).
  *
@@ -169,6 +171,8 @@ int talaria_from_pod(struct __sk_buff *skb)
 	if (vip) {
 		if (!(vip->flags & VIP_F_OFFLOADED))
 			return pass(STAT_PASS_NOT_OFFLOADED, bytes);
+		if (bpf_map_lookup_elem(&tl_policy_clients, &ip->saddr))
+			return pass(STAT_PASS_POLICY_CLIENT, bytes);
 		if (skb->gso_size != 0)
 			return pass(STAT_PASS_GSO, bytes);
 		code = client_header(config, ip, &ports, &hdr);

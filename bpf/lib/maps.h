@@ -70,6 +70,17 @@ struct {
 	__type(value, struct local_pod);
 } tl_local_pods SEC(".maps");
 
+/*
+ * Local client pods that an egress NetworkPolicy selects (IPv4 -> 1): their Service
+ * traffic keeps the kernel's path, where the policy is enforced (docs/security-host.md).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LOCAL_PODS_MAX);
+	__type(key, __be32);
+	__type(value, __u32);
+} tl_policy_clients SEC(".maps");
+
 /* Packets and bytes per drop reason and stat code. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -32,6 +32,7 @@ enum stat_code {
 	STAT_PASS_NOT_TALARIA = 179,		/* uplink frame without the header */
 	STAT_PASS_NOT_LOCAL_POD = 180,		/* uplink, header stripped, not for a pod */
 	STAT_PASS_TO_POD = 181,			/* kernel path into a pod (talaria_to_pod) */
+	STAT_PASS_POLICY_CLIENT = 182,		/* VIP traffic of a pod an egress policy selects */
 
 	/* Events, counted besides the packet's verdict. */
 	STAT_EVENT_CLIENT_FLOW_EXPIRED = 200,	/* idle cookie dropped, packet sent without */

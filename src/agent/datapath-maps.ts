@@ -20,6 +20,7 @@ export const DATAPATH_MAPS = {
   tl_client_half: { name: 'tl_client_half', type: 'lru_hash', keySize: 16, valueSize: 24 },
   tl_backend_half: { name: 'tl_backend_half', type: 'lru_hash', keySize: 16, valueSize: 24 },
   tl_local_pods: { name: 'tl_local_pods', type: 'hash', keySize: 4, valueSize: 16 },
+  tl_policy_clients: { name: 'tl_policy_clients', type: 'hash', keySize: 4, valueSize: 4 },
   tl_stats: { name: 'tl_stats', type: 'percpu_array', keySize: 4, valueSize: 16 },
 } as const satisfies Record<string, MapShape>;
 
@@ -60,6 +61,7 @@ export function mapEntries(name: DatapathMapName, sizes: DatapathSizes): number 
     case 'tl_backend_half':
       return sizes.halfOpenFlows;
     case 'tl_local_pods':
+    case 'tl_policy_clients':
       return sizes.localPods;
     case 'tl_stats':
       return STATS_ENTRIES;
@@ -251,6 +253,17 @@ export function encodeLocalPodValue(pod: LocalPod): Buffer {
   writeHostU32(buf, 0, pod.hostIfindex);
   Buffer.from(macToBytes(pod.podMac, 'pod mac')).copy(buf, 4);
   Buffer.from(macToBytes(pod.hostMac, 'host mac')).copy(buf, 10);
+  return buf;
+}
+
+export function decodeAddressKey(key: Buffer): string {
+  return numberToIpv4(key.readUInt32BE(0));
+}
+
+/** tl_policy_clients value: the entry's presence is what counts. */
+export function encodePolicyClientValue(): Buffer {
+  const buf = Buffer.alloc(DATAPATH_MAPS.tl_policy_clients.valueSize);
+  writeHostU32(buf, 0, 1);
   return buf;
 }
 

@@ -17,6 +17,7 @@ import {
 import {
   CONFIG_KEY,
   DATAPATH_MAPS,
+  decodeAddressKey,
   decodeConfig,
   decodeFlow,
   decodeLocalPod,
@@ -24,6 +25,7 @@ import {
   encodeConfig,
   encodeLocalPodKey,
   encodeLocalPodValue,
+  encodePolicyClientValue,
   encodeVipKey,
   encodeVipValue,
   mapEntries,
@@ -236,6 +238,21 @@ export class Datapath {
       }),
     );
     return syncMap(this.mapPin('tl_local_pods'), desired);
+  }
+
+  /** Makes tl_policy_clients hold exactly `addrs` (pods an egress policy selects). */
+  async syncPolicyClients(addrs: readonly string[]): Promise<SyncResult> {
+    const desired = new Map(
+      addrs.map((addr) => {
+        const key = encodeLocalPodKey(addr);
+        return [key.toString('hex'), { key, value: encodePolicyClientValue() }];
+      }),
+    );
+    return syncMap(this.mapPin('tl_policy_clients'), desired);
+  }
+
+  async readPolicyClients(): Promise<string[]> {
+    return (await dumpMap(this.mapPin('tl_policy_clients'))).map((e) => decodeAddressKey(e.key));
   }
 
   async readLocalPods(): Promise<LocalPod[]> {

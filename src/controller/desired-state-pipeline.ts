@@ -3,7 +3,11 @@ import { DesiredStateAssembler } from '../model/desired-state-assembler.ts';
 import type { DesiredState } from '../model/desired-state.ts';
 import { hostRoutes, unattachedNodes } from '../model/host-routes.ts';
 import type { ModelConfig } from '../model/model-config.ts';
-import { guardedServiceModel, NETWORK_POLICY_REASON } from '../model/network-policy-guard.ts';
+import {
+  excludedClients,
+  guardedServiceModel,
+  NETWORK_POLICY_REASON,
+} from '../model/network-policy-guard.ts';
 import { serviceModel, usesNodes } from '../model/service-frontends.ts';
 import { DrainClock } from './drain-clock.ts';
 import { silentLogger, type Logger } from './logger.ts';
@@ -32,6 +36,7 @@ export class DesiredStatePipeline {
   private readonly drainClock: DrainClock;
   private readonly dirty = new Set<string>();
   private nodesDirty = true;
+  private clientsDirty = true;
   private started = false;
   private flushTimer: NodeJS.Timeout | undefined;
   private drainTimer: NodeJS.Timeout | undefined;
@@ -93,6 +98,7 @@ export class DesiredStatePipeline {
     this.started = true;
     for (const key of this.cache.serviceKeys()) this.dirty.add(key);
     this.nodesDirty = true;
+    this.clientsDirty = true;
     return this.flush();
   }
 
@@ -111,6 +117,16 @@ export class DesiredStatePipeline {
     const now = this.now();
     for (const key of this.drainClock.expire(now)) this.dirty.add(key);
     if (this.nodesDirty) this.recomputeNodes();
+    if (this.clientsDirty) {
+      this.clientsDirty = false;
+      this.assembler.setExcludedClients(
+        excludedClients(
+          this.cache.pods(),
+          (namespace) => this.cache.networkPolicies(namespace),
+          this.options.model.networkPolicyEnforcedOnFastPath ?? false,
+        ),
+      );
+    }
     for (const key of this.dirty) {
       const service = this.cache.service(key);
       if (service === undefined) {
@@ -142,6 +158,7 @@ export class DesiredStatePipeline {
 
   private markDirty(change: ClusterChange): void {
     if (change.kind === 'nodes') this.nodesDirty = true;
+    else if (change.kind === 'clients') this.clientsDirty = true;
     else this.dirty.add(change.key);
     if (this.started && this.flushTimer === undefined) {
       this.flushTimer = setTimeout(() => this.flush(), this.options.coalesceMs);

@@ -3,11 +3,15 @@ import { sliceServiceKey, type EndpointSlice } from './objects/endpoint-slice.ts
 import { objectKey } from './objects/meta.ts';
 import type { NetworkPolicy } from './objects/network-policy.ts';
 import type { Node } from './objects/node.ts';
+import type { Pod } from './objects/pod.ts';
 import type { Service } from './objects/service.ts';
 
 /** What changed in the cluster, as far as the model is concerned. */
 export type ClusterChange =
-  { readonly kind: 'service'; readonly key: string } | { readonly kind: 'nodes' };
+  | { readonly kind: 'service'; readonly key: string }
+  | { readonly kind: 'nodes' }
+  /** Pods or NetworkPolicies changed: which client pods egress policies select may have. */
+  | { readonly kind: 'clients' };
 
 /**
  * The validated objects the informers deliver, with the index the model needs (Service ->
@@ -28,6 +32,7 @@ export class ClusterCache {
   private sortedNodes: Node[] | undefined;
   /** namespace -> policy key -> policy. */
   private readonly policiesByNamespace = new Map<string, Map<string, NetworkPolicy>>();
+  private readonly podMap = new Map<string, Pod>();
   private readonly listeners: ((change: ClusterChange) => void)[] = [];
 
   /** Listeners are called synchronously, once per change. */
@@ -55,6 +60,22 @@ export class ClusterCache {
       a.metadata.name < b.metadata.name ? -1 : 1,
     );
     return this.sortedNodes;
+  }
+
+  /** Every pod (Pods are watched for NetworkPolicy egress only). */
+  pods(): IterableIterator<Pod> {
+    return this.podMap.values();
+  }
+
+  upsertPod(pod: Pod): void {
+    const key = objectKey(pod.metadata);
+    const unchanged = sameContent(this.podMap.get(key), pod);
+    this.podMap.set(key, pod);
+    if (!unchanged) this.emit({ kind: 'clients' });
+  }
+
+  deletePod(key: string): void {
+    if (this.podMap.delete(key)) this.emit({ kind: 'clients' });
   }
 
   /** The NetworkPolicies of a namespace. */
@@ -94,6 +115,7 @@ export class ClusterCache {
   }
 
   private emitNamespace(namespace: string): void {
+    this.emit({ kind: 'clients' });
     const prefix = `${namespace}/`;
     for (const key of this.services.keys()) {
       if (key.startsWith(prefix)) this.emit({ kind: 'service', key });

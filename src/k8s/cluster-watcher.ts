@@ -2,10 +2,10 @@ import type { ApiClient } from './api-client.ts';
 import { ClusterCache } from './cluster-cache.ts';
 import { Informer, type InformerOptions } from './informer.ts';
 import { objectKey } from './objects/meta.ts';
-import { ENDPOINT_SLICES, NETWORK_POLICIES, NODES, SERVICES } from './resources.ts';
+import { ENDPOINT_SLICES, NETWORK_POLICIES, NODES, PODS, SERVICES } from './resources.ts';
 
 /**
- * The informers Talaria needs (Services, EndpointSlices, Nodes, NetworkPolicies) feeding
+ * The informers Talaria needs (Services, EndpointSlices, Nodes, NetworkPolicies, Pods) feeding
  * one ClusterCache. `synced` is true once all of them have completed their first list.
  */
 export class ClusterWatcher {
@@ -48,6 +48,15 @@ export class ClusterWatcher {
         {
           upsert: (policy) => cache.upsertNetworkPolicy(policy),
           delete: (key) => cache.deleteNetworkPolicy(objectKey(key)),
+        },
+        options,
+      ),
+      new Informer(
+        client,
+        PODS,
+        {
+          upsert: (pod) => cache.upsertPod(pod),
+          delete: (key) => cache.deletePod(objectKey(key)),
         },
         options,
       ),

@@ -85,6 +85,7 @@ const API_VERSIONS: Record<InvalidObject['kind'], string> = {
   Node: 'v1',
   EndpointSlice: 'discovery.k8s.io/v1',
   NetworkPolicy: 'networking.k8s.io/v1',
+  Pod: 'v1',
 };
 
 function subjectOf(

@@ -2,12 +2,13 @@ import { sliceServiceKey, type EndpointSlice } from '../k8s/objects/endpoint-sli
 import { objectKey } from '../k8s/objects/meta.ts';
 import type { NetworkPolicy } from '../k8s/objects/network-policy.ts';
 import type { Node } from '../k8s/objects/node.ts';
+import type { Pod } from '../k8s/objects/pod.ts';
 import type { Service } from '../k8s/objects/service.ts';
 import { DesiredStateAssembler } from './desired-state-assembler.ts';
 import type { DesiredState } from './desired-state.ts';
 import { byName, hostRoutes } from './host-routes.ts';
 import type { DrainedEndpoints, ModelConfig } from './model-config.ts';
-import { guardedServiceModel } from './network-policy-guard.ts';
+import { excludedClients, guardedServiceModel } from './network-policy-guard.ts';
 import { serviceModel } from './service-frontends.ts';
 
 /** The cluster objects the model reads (validated, see src/k8s/objects). */
@@ -16,6 +17,7 @@ export interface ClusterSnapshot {
   readonly endpointSlices: Iterable<EndpointSlice>;
   readonly nodes: Iterable<Node>;
   readonly networkPolicies?: Iterable<NetworkPolicy>;
+  readonly pods?: Iterable<Pod>;
 }
 
 /**
@@ -52,5 +54,12 @@ export function computeDesiredState(
     );
   }
   assembler.setRoutes(hostRoutes(nodes, config));
+  assembler.setExcludedClients(
+    excludedClients(
+      cluster.pods ?? [],
+      (namespace) => policies.filter((p) => p.metadata.namespace === namespace),
+      config.networkPolicyEnforcedOnFastPath ?? false,
+    ),
+  );
   return assembler.build();
 }

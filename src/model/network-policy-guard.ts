@@ -1,5 +1,6 @@
 import { objectKey } from '../k8s/objects/meta.ts';
-import type { LabelSelector, NetworkPolicy } from '../k8s/objects/network-policy.ts';
+import { selects, type LabelSelector, type NetworkPolicy } from '../k8s/objects/network-policy.ts';
+import { podAddresses, type Pod } from '../k8s/objects/pod.ts';
 import type { Service } from '../k8s/objects/service.ts';
 import type { NotOffloaded } from './desired-state.ts';
 import type { ServiceModel } from './service-frontends.ts';
@@ -15,6 +16,10 @@ import type { ServiceModel } from './service-frontends.ts';
  * backend when some pod could match both the Service's selector and the policy's pod
  * selector. The test leans to "may": a Service without a selector (hand-made
  * EndpointSlices) counts as selected by every ingress policy of its namespace.
+ *
+ * Egress is about clients: a pod that an egress policy selects must not reach Services past
+ * its own host's netfilter, so its address is published to the agents, whose programs then
+ * leave its Service traffic to the kernel's path (excludedClients()).
  */
 
 /** How the reasons of Service ports kept on the hosts' path by a policy begin. */
@@ -86,4 +91,26 @@ export function guardedServiceModel(
     });
   }
   return { frontends: [], notOffloaded };
+}
+
+/**
+ * The IPv4 addresses of the pods an egress policy of their namespace selects, sorted: the
+ * clients the agents keep on the kernel's path. None when policies are enforced on the
+ * fast path. hostNetwork pods have no address of their own and never use the fast path.
+ */
+export function excludedClients(
+  pods: Iterable<Pod>,
+  policiesOf: (namespace: string) => readonly NetworkPolicy[],
+  enforcedOnFastPath: boolean,
+): string[] {
+  if (enforcedOnFastPath) return [];
+  const excluded = new Set<string>();
+  for (const pod of pods) {
+    const egress = policiesOf(pod.metadata.namespace).filter((p) =>
+      p.spec.policyTypes.includes('Egress'),
+    );
+    if (!egress.some((p) => selects(p.spec.podSelector, pod.metadata.labels))) continue;
+    for (const ip of podAddresses(pod)) if (!ip.includes(':')) excluded.add(ip);
+  }
+  return [...excluded].sort();
 }

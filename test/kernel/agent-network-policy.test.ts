@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { offloadedFrontendsFile } from '../../src/controller/frontends-configmap.ts';
 import { endpointSliceSchema } from '../../src/k8s/objects/endpoint-slice.ts';
-import { networkPolicySchema } from '../../src/k8s/objects/network-policy.ts';
+import { networkPolicySchema, type NetworkPolicy } from '../../src/k8s/objects/network-policy.ts';
+import { podSchema } from '../../src/k8s/objects/pod.ts';
 import { serviceSchema } from '../../src/k8s/objects/service.ts';
 import {
   endpointSliceObject,
@@ -71,8 +72,39 @@ describeTier('kernel', 'NetworkPolicy keeps a Service on the kernel path', () =>
     await lab?.cleanup();
   });
 
+  const ingressPolicy = () =>
+    networkPolicySchema.parse(
+      networkPolicyObject({
+        name: 'web-from-ok1-only',
+        namespace: 'shop',
+        podSelector: { matchLabels: { app: 'web' } },
+        ingress: [{ from: [{ podSelector: { matchLabels: { app: 'ok1' } } }] }],
+      }),
+    );
+  const egressPolicy = () =>
+    networkPolicySchema.parse(
+      networkPolicyObject({
+        name: 'no1-to-nothing',
+        namespace: 'shop',
+        podSelector: { matchLabels: { app: 'no1' } },
+        policyTypes: ['Egress'],
+      }),
+    );
+  /** The client pods as the API shows them, labelled by name. */
+  const clientPods = () =>
+    [allowed, forbidden].map((pod) =>
+      podSchema.parse({
+        metadata: { name: pod.name, namespace: 'shop', labels: { app: pod.name } },
+        spec: {},
+        status: { podIP: pod.ip, podIPs: [{ ip: pod.ip }] },
+      }),
+    );
+
   /** What the controller would publish for this cluster. */
-  function publishedFrontends(enforcedOnFastPath: boolean): string {
+  function publishedFrontends(
+    enforcedOnFastPath: boolean,
+    policies: NetworkPolicy[] = [ingressPolicy()],
+  ): string {
     const service = serviceSchema.parse(
       serviceObject({
         name: 'web',
@@ -91,16 +123,14 @@ describeTier('kernel', 'NetworkPolicy keeps a Service on the kernel path', () =>
         endpoints: [{ ip: backend.ip }],
       }),
     );
-    const policy = networkPolicySchema.parse(
-      networkPolicyObject({
-        name: 'web-from-ok1-only',
-        namespace: 'shop',
-        podSelector: { matchLabels: { app: 'web' } },
-        ingress: [{ from: [{ podSelector: { matchLabels: { app: 'ok1' } } }] }],
-      }),
-    );
     const state = computeDesiredState(
-      { services: [service], endpointSlices: [slice], nodes: [], networkPolicies: [policy] },
+      {
+        services: [service],
+        endpointSlices: [slice],
+        nodes: [],
+        networkPolicies: policies,
+        pods: clientPods(),
+      },
       { nodes: new Map(), networkPolicyEnforcedOnFastPath: enforcedOnFastPath },
     );
     return offloadedFrontendsFile(state, []);
@@ -111,10 +141,7 @@ describeTier('kernel', 'NetworkPolicy keeps a Service on the kernel path', () =>
     for (const [i, host] of [lab.host(1), lab.host(2)].entries()) {
       const agent = agents[i]!;
       const from = agent.events.length;
-      await lab.writeFrontends(
-        host,
-        frontends.map((f) => ({ ip: f.ip, protocol: 'TCP' as const, port: f.port })),
-      );
+      await lab.writeFrontendsText(host, file);
       await agent.waitFor(
         (e) => e.event === 'vips-synced' && e.total === frontends.length,
         30_000,
@@ -123,9 +150,9 @@ describeTier('kernel', 'NetworkPolicy keeps a Service on the kernel path', () =>
     }
   }
 
-  /** Packets the CNI's DROP rule on the backend's host has matched. */
-  async function policyDrops(): Promise<number> {
-    const { stdout } = await lab.lab.exec(lab.host(2).netns, [
+  /** Packets the CNI's DROP rule for the forbidden pod on a host has matched. */
+  async function policyDrops(hostIndex = 2): Promise<number> {
+    const { stdout } = await lab.lab.exec(lab.host(hostIndex).netns, [
       'iptables',
       '-L',
       'FORWARD',
@@ -173,5 +200,38 @@ describeTier('kernel', 'NetworkPolicy keeps a Service on the kernel path', () =>
     expect(await policyDrops()).toBe(dropsBefore);
     const stats = await lab.host(1).datapath.readStats();
     expect(stats.get('FWD_FIRST_PACKET')?.packets).toBeGreaterThanOrEqual(1n);
+  });
+
+  it('an egress policy keeps the pods it selects on the kernel path, the others keep the fast path', async () => {
+    const h1 = lab.host(1);
+    // The CNI enforces the egress policy on the client's host.
+    await lab.lab.sh(
+      h1.netns,
+      `iptables -A FORWARD -s ${forbidden.ip}/32 -d ${backend.ip}/32 -p tcp --dport 8080 -j DROP`,
+    );
+    const file = publishedFrontends(false, [egressPolicy()]);
+    expect(JSON.parse(file)).toMatchObject({ excludedClients: [forbidden.ip] });
+    await publish(file);
+    await agents[0]!.waitFor(
+      (e) =>
+        e.event === 'policy-clients-synced' &&
+        JSON.stringify(e.clients) === JSON.stringify([forbidden.ip]),
+    );
+    expect(await h1.datapath.readPolicyClients()).toEqual([forbidden.ip]);
+
+    const before = await h1.datapath.readStats();
+    const dropsBefore = await policyDrops(1);
+    expect((await once(forbidden, 43004)).got).toBe(0);
+    expect(await policyDrops(1)).toBeGreaterThan(dropsBefore);
+    const firstPackets = () =>
+      h1.datapath.readStats().then((s) => s.get('FWD_FIRST_PACKET')?.packets ?? 0n);
+    const firstBefore = await firstPackets();
+    expect(await once(allowed, 43005)).toEqual({ sent: 1, got: 1, reason: 'done' });
+    expect(await firstPackets()).toBeGreaterThan(firstBefore);
+    const after = await h1.datapath.readStats();
+    expect(
+      (after.get('PASS_POLICY_CLIENT')?.packets ?? 0n) -
+        (before.get('PASS_POLICY_CLIENT')?.packets ?? 0n),
+    ).toBeGreaterThan(0n);
   });
 });

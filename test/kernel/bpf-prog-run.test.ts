@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { DatapathProgram } from '../../src/agent/bpf-build.ts';
-import type { Cookie, FlowKey } from '../../src/agent/datapath-maps.ts';
+import { applyMapChanges } from '../../src/agent/bpftool.ts';
+import {
+  encodeLocalPodKey,
+  encodePolicyClientValue,
+  type Cookie,
+  type FlowKey,
+} from '../../src/agent/datapath-maps.ts';
 import type { FlowTable } from '../../src/agent/datapath.ts';
 import { buildPacket, type PacketSpec } from '../../src/wire/packet.ts';
 import {
@@ -270,6 +276,21 @@ describeTier('kernel', 'host programs under BPF_PROG_TEST_RUN', () => {
       expect(result.counted).toEqual({ HOST_DROP_SPOOFED_SOURCE: 1n });
     });
   }
+
+  it('lxc: a client pod an egress policy selects keeps the kernel path to a VIP', async () => {
+    await applyMapChanges(harness.datapath.mapPin('tl_policy_clients'), [
+      { op: 'update', key: encodeLocalPodKey(CLIENT), value: encodePolicyClientValue() },
+    ]);
+    try {
+      const input = fromPod({ ipv4: { src: CLIENT, dst: VIP }, tcp: tcp(SYN) });
+      const result = await run('fromPod', input);
+      expect(result.retval).toBe(TC_ACT_OK);
+      expect(result.output.toString('hex')).toBe(Buffer.from(input).toString('hex'));
+      expect(result.counted).toEqual({ PASS_POLICY_CLIENT: 1n });
+    } finally {
+      await harness.datapath.syncPolicyClients([]);
+    }
+  });
 
   it('lxc: a spoofed source is dropped while the fast path is off as well', async () => {
     await configure(false);

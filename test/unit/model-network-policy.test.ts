@@ -18,7 +18,10 @@ import {
   type ServiceSpec,
 } from '../../src/k8s/testing/object-builders.ts';
 import { computeDesiredState } from '../../src/model/compute-desired-state.ts';
-import { couldSelect } from '../../src/model/network-policy-guard.ts';
+import { podSchema, type Pod } from '../../src/k8s/objects/pod.ts';
+import { parseFrontendsDocument } from '../../src/agent/frontends-file.ts';
+import { offloadedFrontendsFile } from '../../src/controller/frontends-configmap.ts';
+import { couldSelect, excludedClients } from '../../src/model/network-policy-guard.ts';
 import { describeFirstIssue } from '../../src/validation/zod-issue.ts';
 
 const svc = (spec: ServiceSpec): Service => serviceSchema.parse(serviceObject(spec));
@@ -186,6 +189,59 @@ describe('Services behind ingress NetworkPolicies stay on the hosts path', () =>
   });
 });
 
+describe('client pods that egress policies select are excluded from the fast path', () => {
+  const pod = (
+    name: string,
+    ip: string,
+    labels: Record<string, string>,
+    hostNetwork = false,
+  ): Pod =>
+    podSchema.parse({
+      metadata: { name, namespace: 'shop', labels },
+      spec: { hostNetwork },
+      status: { podIP: ip, podIPs: [{ ip }, { ip: 'fd00::1' }] },
+    });
+  const pods = [
+    pod('batch-1', '10.244.1.9', { app: 'batch' }),
+    pod('web-1', '10.244.1.5', { app: 'web' }),
+    pod('node-agent', '192.168.0.11', { app: 'batch' }, true),
+  ];
+  const egress = policy({
+    name: 'batch-egress',
+    namespace: 'shop',
+    podSelector: { matchLabels: { app: 'batch' } },
+    policyTypes: ['Egress'],
+  });
+  const policiesOf = (list: NetworkPolicy[]) => (ns: string) =>
+    list.filter((p) => p.metadata.namespace === ns);
+
+  it('lists the IPv4 addresses of the pods an egress policy selects (never hostNetwork ones)', () => {
+    expect(excludedClients(pods, policiesOf([egress]), false)).toEqual(['10.244.1.9']);
+  });
+
+  it('ingress-only policies and policies of other namespaces exclude nobody; nor does fast-path enforcement', () => {
+    const ingressOnly = policy({ name: 'in', namespace: 'shop' });
+    const elsewhere = policy({ name: 'e', namespace: 'other', policyTypes: ['Egress'] });
+    expect(excludedClients(pods, policiesOf([ingressOnly, elsewhere]), false)).toEqual([]);
+    expect(excludedClients(pods, policiesOf([egress]), true)).toEqual([]);
+  });
+
+  it('reach the agents in the frontends file', () => {
+    const state = computeDesiredState(
+      { services: [web], endpointSlices: [webSlice], nodes: [], networkPolicies: [egress], pods },
+      { nodes: new Map() },
+    );
+    expect(state.excludedClients).toEqual(['10.244.1.9']);
+    const file = offloadedFrontendsFile(state, []);
+    const document = parseFrontendsDocument(file, 'ConfigMap');
+    expect(document.excludedClients).toEqual(['10.244.1.9']);
+    expect(document.vips).toHaveLength(2); // the Service itself stays offloaded
+    expect(() =>
+      parseFrontendsDocument('{"frontends":[],"excludedClients":["fd00::1"]}', 'f.json'),
+    ).toThrow('f.json: excludedClients.0: not an IPv4 address');
+  });
+});
+
 describe('NetworkPolicies in the cluster cache and from the API', () => {
   it('a policy change marks every Service of its namespace changed', () => {
     const cache = new ClusterCache();
@@ -200,7 +256,9 @@ describe('NetworkPolicies in the cluster cache and from the API', () => {
     cache.upsertNetworkPolicy(p); // same content: no change
     cache.deleteNetworkPolicy('shop/deny');
     expect(changes).toEqual([
+      { kind: 'clients' },
       { kind: 'service', key: 'shop/web' },
+      { kind: 'clients' },
       { kind: 'service', key: 'shop/web' },
     ]);
     expect(cache.networkPolicies('shop')).toEqual([]);
@@ -225,7 +283,11 @@ describe('NetworkPolicies in the cluster cache and from the API', () => {
     it('the informer lists and watches networking.k8s.io/v1 NetworkPolicies', async () => {
       expect(watcher.cache.networkPolicies('shop').map((p) => p.metadata.name)).toEqual(['deny']);
       // A new policy reaches the cache and marks the Services of its namespace changed.
-      const seen = new Promise<ClusterChange>((resolve) => watcher.cache.onChange(resolve));
+      const seen = new Promise<ClusterChange>((resolve) =>
+        watcher.cache.onChange((change) => {
+          if (change.kind === 'service') resolve(change);
+        }),
+      );
       server.apply(networkPolicyObject({ name: 'allow', namespace: 'shop', egress: [{}] }));
       expect(await seen).toEqual({ kind: 'service', key: 'shop/web' });
       expect(
