@@ -99,14 +99,15 @@ async function main(): Promise<void> {
     const runs1 = await programRuns(lab);
     const nsPerPacket = (runs1.ns - runs0.ns) / Math.max(1, runs1.runs - runs0.runs);
 
+    // The entries first: a round trip would make the hosts learn them again.
+    const isHeld = (f: { key: { clientAddr: string } }) => f.key.clientAddr === client.ip;
+    const clientFlows = (await h1.datapath.readFlows('client')).filter(isHeld).length;
+    const backendFlows = (await h2.datapath.readFlows('backend')).filter(isHeld).length;
     let alive = 0;
     for (const [i, connection] of held.entries()) {
       const answer = await connection.roundTrip(`again ${i}`, 5_000).catch(() => undefined);
       if (answer === `again ${i}`) alive++;
     }
-    const isHeld = (f: { key: { clientAddr: string } }) => f.key.clientAddr === client.ip;
-    const clientFlows = (await h1.datapath.readFlows('client')).filter(isHeld).length;
-    const backendFlows = (await h2.datapath.readFlows('backend')).filter(isHeld).length;
     const halfOpen = [
       (await h1.datapath.readFlows('client-half')).length,
       (await h2.datapath.readFlows('backend-half')).length,

@@ -18,7 +18,8 @@ import { WireTap } from '../support/wire-tap.ts';
 
 const TAG_KEY = 0x0badc0de;
 const VIP = '10.96.0.10';
-const FLOWS = 2_048;
+/** Flow map size of the agents: small enough for a short flood, large enough to be LRU-like. */
+const FLOWS = 8_192;
 
 describeTier('kernel', 'host fast path: isolation between pods', () => {
   let lab: HostPathLab;
@@ -37,7 +38,7 @@ describeTier('kernel', 'host fast path: isolation between pods', () => {
         '--backend-flows',
         String(FLOWS),
         '--half-open-flows',
-        '512',
+        '1024',
       ],
     });
     const [h1, h2] = [lab.host(1), lab.host(2)];
@@ -182,11 +183,11 @@ describeTier('kernel', 'host fast path: isolation between pods', () => {
       expect((await h2.datapath.readFlows('backend')).filter(isHeld)).toHaveLength(1);
       const deliveredBefore = await dropCount(h2.datapath, 'FWD_TO_POD_BACKEND');
 
-      // From the client's neighbour, with its own address: four times the flow maps' size.
+      // From the client's neighbour, with its own address: three times the flow maps' size.
       const flood = await synFlood(lab.lab, clientNeighbour, {
         dst: VIP,
         dstPorts: [80],
-        count: 4 * FLOWS,
+        count: 3 * FLOWS,
       });
       const delivered = (await dropCount(h2.datapath, 'FWD_TO_POD_BACKEND')) - deliveredBefore;
       // The flood reached the backend's host, more than its flow map holds.
