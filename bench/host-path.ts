@@ -20,13 +20,17 @@
  * its own column, and subtracted from the host CPU figure; the veth hops are the wire and
  * counted as neither.
  *
+ * The hosts' own programs (talaria_from_pod, talaria_to_pod, talaria_from_uplink on both
+ * hosts) are timed the same way: their run time over their runs during the wrk run is the
+ * "host prog ns/pkt" column, the eBPF cost of one packet on one host.
+ *
  * Every run is bounded: fixed durations (BENCH_SECONDS, default 5), BENCH_ROUNDS rounds
  * (default 2) per Service count with the paths alternating, timeouts on every tool; the
  * table gives the median of each figure. The machine is shared: CPU figures include other
  * tenants' system time, measured before each run and subtracted (idle baseline).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -35,7 +39,8 @@ import { firstLine } from '../test/support/echo-traffic.ts';
 import { HostPathLab, type LabPod } from '../test/support/host-path-lab.ts';
 import { tiers } from '../test/support/tiers.ts';
 
-const SERVICE_COUNTS = [1, 1_000, 10_000];
+/** BENCH_SERVICES: the Service counts to measure, comma-separated (default 1,1000,10000). */
+const SERVICE_COUNTS = (process.env.BENCH_SERVICES ?? '1,1000,10000').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** Rounds per Service count, the two paths alternating in order; the table shows medians. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -84,6 +89,7 @@ interface Row {
   hostCpuPercent: number;
   hostCpuUsPerConn: number;
   switchUsPerConn: number;
+  hostProgNsPerPacket: number;
   restoreSeconds: number;
 }
 
@@ -171,10 +177,33 @@ async function cpuJiffies(): Promise<{ kernel: number; total: number }> {
   };
 }
 
-/** Total run time (ns) of a pinned program (kernel.bpf_stats_enabled must be 1). */
-async function programRunNs(pin: string): Promise<number> {
+/** Total run time (ns) and runs of a pinned program (kernel.bpf_stats_enabled must be 1). */
+async function programRuns(pin: string): Promise<{ ns: number; runs: number }> {
   const { stdout } = await runHostCommand(['bpftool', '-j', 'prog', 'show', 'pinned', pin]);
-  return (JSON.parse(stdout) as { run_time_ns?: number }).run_time_ns ?? 0;
+  const info = JSON.parse(stdout) as { run_time_ns?: number; run_cnt?: number };
+  return { ns: info.run_time_ns ?? 0, runs: info.run_cnt ?? 0 };
+}
+
+async function programRunNs(pin: string): Promise<number> {
+  return (await programRuns(pin)).ns;
+}
+
+/** The programs of every host's current generation, summed. */
+async function hostProgramRuns(lab: HostPathLab): Promise<{ ns: number; runs: number }> {
+  const total = { ns: 0, runs: 0 };
+  for (const host of lab.hosts) {
+    const progs = join(host.datapath.root, 'progs');
+    for (const generation of await readdir(progs)) {
+      for (const object of await readdir(join(progs, generation))) {
+        for (const program of await readdir(join(progs, generation, object))) {
+          const runs = await programRuns(join(progs, generation, object, program));
+          total.ns += runs.ns;
+          total.runs += runs.runs;
+        }
+      }
+    }
+  }
+  return total;
 }
 
 function parseWrk(out: string): number {
@@ -268,6 +297,7 @@ async function main(): Promise<void> {
 
       const cpu0 = await cpuJiffies();
       const switch0 = await programRunNs(switchPin);
+      const host0 = await hostProgramRuns(lab);
       const { stdout } = await lab.lab.exec(
         client.netns,
         [
@@ -282,6 +312,7 @@ async function main(): Promise<void> {
         { timeoutMs: (SECONDS + 30) * 1_000 },
       );
       const switch1 = await programRunNs(switchPin);
+      const host1 = await hostProgramRuns(lab);
       const cpu1 = await cpuJiffies();
       const connPerSec = parseWrk(stdout);
       const connections = connPerSec * SECONDS;
@@ -316,6 +347,7 @@ async function main(): Promise<void> {
         hostCpuPercent: (100 * hostKernelUs) / (jiffyUs * totalJiffies),
         hostCpuUsPerConn: hostKernelUs / Math.max(1, connections),
         switchUsPerConn: switchUs / Math.max(1, connections),
+        hostProgNsPerPacket: (host1.ns - host0.ns) / Math.max(1, host1.runs - host0.runs),
         restoreSeconds,
       };
     };
@@ -388,6 +420,7 @@ function medianRow(runs: readonly Row[]): Row {
     hostCpuPercent: of('hostCpuPercent'),
     hostCpuUsPerConn: of('hostCpuUsPerConn'),
     switchUsPerConn: of('switchUsPerConn'),
+    hostProgNsPerPacket: of('hostProgNsPerPacket'),
     restoreSeconds: first.restoreSeconds,
   };
 }
@@ -402,6 +435,7 @@ function printTable(rows: readonly Row[]): void {
     'host sys+si %',
     'host CPU us/conn',
     'switch us/conn',
+    'host prog ns/pkt',
     'iptables-restore s',
   ];
   const cells = rows.map((r) => [
@@ -413,6 +447,7 @@ function printTable(rows: readonly Row[]): void {
     r.hostCpuPercent.toFixed(1),
     r.hostCpuUsPerConn.toFixed(1),
     r.switchUsPerConn.toFixed(2),
+    r.hostProgNsPerPacket.toFixed(0),
     r.restoreSeconds.toFixed(2),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));

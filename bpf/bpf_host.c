@@ -4,10 +4,11 @@
  * hook of the uplink, so it sees every frame from the top-of-rack switch:
  *
  * - a frame with a Talaria header for a local pod: the cookie is learned (REPLY: this host
- *   is the client; stored in the client flow map by the client-side 5-tuple) or remembered
- *   (no REPLY: a local backend serves the connection; stored in the backend flow map by the
- *   backend-side 5-tuple), the header is stripped, and the packet is delivered straight into
- *   the pod with bpf_redirect_peer();
+ *   is the client; kept only for a flow the pod started, in its client flow entry by the
+ *   client-side 5-tuple) or remembered (no REPLY: a local backend serves the connection;
+ *   kept in the backend flow maps by the backend-side 5-tuple, half-open until the client
+ *   confirms the flow: flow.h), the header is stripped, and the packet is delivered straight
+ *   into the pod with bpf_redirect_peer();
  * - a valid Talaria frame for anything else: stripped and left to the kernel;
  * - a malformed or forged header: dropped and counted by reason (drop_reasons.h);
  * - a frame without the header: left to the kernel untouched.
@@ -64,14 +65,31 @@ static __always_inline __u32 learn(struct __sk_buff *skb, const struct talaria_h
 		return STAT_FWD_TO_POD_NO_COOKIE;
 	}
 	if (flags & TALARIA_FLAG_REPLY) {
-		/* Backend -> client after the switch restored the VIP as source. */
+		/*
+		 * Backend -> client after the switch restored the VIP as source. Only a flow the
+		 * pod started (bpf_lxc.c made its entry) keeps the cookie: a cookie from the wire
+		 * never creates a flow whose packets this host would stamp.
+		 */
 		flow_key_set(&key, ip->daddr, ip->saddr, ports.dport, ports.sport, ip->protocol);
-		flow_remember(&tl_client_flow, &key, &hdr->cookie);
+		if (!flow_refresh(&tl_client_flow, &key, &hdr->cookie) &&
+		    !flow_refresh(&tl_client_half, &key, &hdr->cookie))
+			stats_count(STAT_EVENT_REPLY_NOT_STARTED, 0);
 		return STAT_FWD_TO_POD_CLIENT;
 	}
 	/* Client -> backend after the switch rewrote the destination to the backend. */
 	flow_key_set(&key, ip->saddr, ip->daddr, ports.sport, ports.dport, ip->protocol);
-	flow_remember(&tl_backend_flow, &key, &hdr->cookie);
+	if (l4_is_tcp_open(ip->protocol, &ports)) {
+		/* A new connection, maybe on a reused 5-tuple: half-open until confirmed. */
+		bpf_map_delete_elem(&tl_backend_flow, &key);
+		flow_remember(&tl_backend_half, &key, &hdr->cookie);
+		return STAT_FWD_TO_POD_BACKEND;
+	}
+	if (flow_refresh(&tl_backend_flow, &key, &hdr->cookie))
+		return STAT_FWD_TO_POD_BACKEND;
+	if (flow_confirms(ip->protocol, &ports) && bpf_map_lookup_elem(&tl_backend_half, &key))
+		flow_promote(&tl_backend_half, &tl_backend_flow, &key, &hdr->cookie);
+	else
+		flow_remember(&tl_backend_half, &key, &hdr->cookie);
 	return STAT_FWD_TO_POD_BACKEND;
 }
 

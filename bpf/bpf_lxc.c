@@ -4,11 +4,17 @@
  * to the TC ingress hook of each pod's host-side veth, so it sees every packet the pod
  * sends:
  *
+ * - an IPv4 packet whose source address is not the pod behind this veth, or whose source MAC
+ *   is not that pod's: dropped (HOST_DROP_SPOOFED_SOURCE) before anything else, so no pod
+ *   gets a cookie stamped that another pod's flow left (docs/security-host.md);
  * - to an offloaded Service VIP: adds the Talaria header, with the connection's cookie when
  *   the client flow map has one and flags 0 on the first packet, and redirects it to the
- *   uplink with the uplink's and the switch's MACs;
+ *   uplink with the uplink's and the switch's MACs; a flow gets a cookie only when this pod
+ *   started it here (flow.h, half-open flows);
  * - a backend pod's reply to a connection that came through the switch (backend flow map):
  *   adds the header with COOKIE|REPLY and the remembered cookie, and redirects it likewise;
+ * - from a pod an egress NetworkPolicy selects (tl_policy_clients) to a VIP: left to the
+ *   kernel's path, where the policy is enforced;
  * - anything else, including traffic to pods on other hosts, continues on the kernel's
  *   path untouched (docs/host-path.md says why pod-to-pod stays there).
  *
@@ -46,36 +52,73 @@ static __always_inline void header_init(struct talaria_hdr *hdr, __u8 flags)
 	hdr->next_type = bpf_htons(ETH_P_IP);
 }
 
-/* A pod's packet to an offloaded VIP: stamp the cookie it has, or ask the switch for one. */
-static __always_inline int client_to_vip(struct __sk_buff *skb,
-					 const struct datapath_config *config,
-					 const struct ipv4_hdr *ip, const struct l4_ports *ports,
-					 __u32 bytes)
+/* Sets `hdr` to carry `cookie` with `flags` (COOKIE, and REPLY for a backend's reply). */
+static __always_inline void header_set_cookie(struct talaria_hdr *hdr, __u8 flags,
+					      const struct talaria_cookie *cookie)
 {
-	struct talaria_hdr hdr;
-	struct flow_key key;
+	header_init(hdr, flags);
+	hdr->cookie = *cookie;
+	hdr->cookie.reserved2 = 0;
+}
+
+/*
+ * The header of a pod's packet to an offloaded VIP: the cookie its flow has, or none (the
+ * switch chooses). The pod starting a flow (SYN, or any packet of a flow without an entry)
+ * opens a half-open entry; bpf_host.c fills in the cookie of the switch's reply, and the
+ * pod's confirming packet moves it to tl_client_flow. Returns the stat code.
+ */
+static __always_inline __u32 client_header(const struct datapath_config *config,
+					   const struct ipv4_hdr *ip, const struct l4_ports *ports,
+					   struct talaria_hdr *hdr)
+{
+	struct talaria_cookie no_cookie = {};
 	struct flow_entry *entry;
+	struct flow_key key;
 	bool expired;
 
+	header_init(hdr, 0);
 	flow_key_set(&key, ip->saddr, ip->daddr, ports->sport, ports->dport, ip->protocol);
 	if (l4_is_tcp_open(ip->protocol, ports)) {
 		/* A new connection on a reused 5-tuple gets a fresh choice, never a stale slot. */
 		if (bpf_map_delete_elem(&tl_client_flow, &key) == 0)
 			stats_count(STAT_EVENT_CLIENT_FLOW_RESET, 0);
-		entry = NULL;
-	} else {
-		entry = flow_lookup(&tl_client_flow, &key, config, &expired);
-		if (expired)
-			stats_count(STAT_EVENT_CLIENT_FLOW_EXPIRED, 0);
+		flow_remember(&tl_client_half, &key, &no_cookie);
+		return STAT_FWD_FIRST_PACKET;
 	}
+	entry = flow_lookup(&tl_client_flow, &key, config, &expired);
+	if (expired)
+		stats_count(STAT_EVENT_CLIENT_FLOW_EXPIRED, 0);
+	if (entry) {
+		header_set_cookie(hdr, TALARIA_FLAG_COOKIE, &entry->cookie);
+		return STAT_FWD_COOKIE;
+	}
+
+	entry = flow_lookup(&tl_client_half, &key, config, &expired);
+	/* Keeps clang from merging the two lookups' pointers with an OR the verifier refuses. */
+	barrier_var(entry);
 	if (!entry) {
-		header_init(&hdr, 0);
-		return to_switch(skb, config, &hdr, STAT_FWD_FIRST_PACKET, bytes);
+		flow_remember(&tl_client_half, &key, &no_cookie);
+		return STAT_FWD_FIRST_PACKET;
 	}
-	header_init(&hdr, TALARIA_FLAG_COOKIE);
-	hdr.cookie = entry->cookie;
-	hdr.cookie.reserved2 = 0;
-	return to_switch(skb, config, &hdr, STAT_FWD_COOKIE, bytes);
+	if (entry->cookie.service_id == 0) /* the switch's reply has not come yet */
+		return STAT_FWD_FIRST_PACKET;
+	header_set_cookie(hdr, TALARIA_FLAG_COOKIE, &entry->cookie);
+	if (flow_confirms(ip->protocol, ports))
+		flow_promote(&tl_client_half, &tl_client_flow, &key, &hdr->cookie);
+	return STAT_FWD_COOKIE;
+}
+
+/*
+ * Whether an IPv4 packet comes from the pod behind this veth: tl_local_pods maps its source
+ * address to a pod whose veth is the one it arrived on (skb->ifindex, the host side at TC
+ * ingress) and whose MAC is its source MAC.
+ */
+static __always_inline bool from_own_pod(const struct __sk_buff *skb, const struct eth_hdr *eth,
+					 __be32 saddr)
+{
+	const struct local_pod *pod = bpf_map_lookup_elem(&tl_local_pods, &saddr);
+
+	return pod && pod->host_ifindex == skb->ifindex && eth_addr_equal(eth->src, pod->pod_mac);
 }
 
 SEC("tc")
@@ -83,6 +126,7 @@ int talaria_from_pod(struct __sk_buff *skb)
 {
 	__u32 bytes = skb->len;
 	struct datapath_config *config;
+	enum ipv4_check ipv4_check;
 	struct flow_entry *entry;
 	struct talaria_hdr hdr;
 	struct vip_info *vip;
@@ -91,7 +135,9 @@ int talaria_from_pod(struct __sk_buff *skb)
 	struct vip_key vip_key;
 	struct flow_key key;
 	struct eth_hdr *eth;
+	bool half_expired = false;
 	__u32 zero = 0;
+	__u32 code;
 	bool expired;
 
 	eth = eth_header(skb);
@@ -101,19 +147,17 @@ int talaria_from_pod(struct __sk_buff *skb)
 		return drop(HOST_DROP_POD_SENT_TALARIA, bytes);
 	if (eth->proto != bpf_htons(ETH_P_IP))
 		return pass(STAT_PASS_NOT_IPV4, bytes);
+	ipv4_check = ipv4_header(skb, ETH_HLEN, &ip);
+	if (ipv4_check != IPV4_OK && ipv4_check != IPV4_HAS_OPTIONS)
+		return pass(STAT_PASS_MALFORMED_IPV4, bytes);
+	if (!from_own_pod(skb, eth, ip->saddr))
+		return drop(HOST_DROP_SPOOFED_SOURCE, bytes);
 
 	config = bpf_map_lookup_elem(&tl_config, &zero);
 	if (!config || !(config->flags & CONFIG_F_ENABLED) || config->uplink_ifindex == 0)
 		return pass(STAT_PASS_DISABLED, bytes);
-
-	switch (ipv4_header(skb, ETH_HLEN, &ip)) {
-	case IPV4_OK:
-		break;
-	case IPV4_HAS_OPTIONS:
+	if (ipv4_check == IPV4_HAS_OPTIONS)
 		return pass(STAT_PASS_IPV4_OPTIONS, bytes);
-	default:
-		return pass(STAT_PASS_MALFORMED_IPV4, bytes);
-	}
 	if (ipv4_is_fragment(ip))
 		return pass(STAT_PASS_FRAGMENT, bytes);
 	if (!l4_read_ports(skb, ETH_HLEN + IPV4_HLEN, ip->protocol, &ports))
@@ -127,21 +171,29 @@ int talaria_from_pod(struct __sk_buff *skb)
 	if (vip) {
 		if (!(vip->flags & VIP_F_OFFLOADED))
 			return pass(STAT_PASS_NOT_OFFLOADED, bytes);
+		if (bpf_map_lookup_elem(&tl_policy_clients, &ip->saddr))
+			return pass(STAT_PASS_POLICY_CLIENT, bytes);
 		if (skb->gso_size != 0)
 			return pass(STAT_PASS_GSO, bytes);
-		return client_to_vip(skb, config, ip, &ports, bytes);
+		code = client_header(config, ip, &ports, &hdr);
+		return to_switch(skb, config, &hdr, code, bytes);
 	}
 
 	/* A reply of a local backend: the request's client is this packet's destination. */
 	flow_key_set(&key, ip->daddr, ip->saddr, ports.dport, ports.sport, ip->protocol);
 	entry = flow_lookup(&tl_backend_flow, &key, config, &expired);
+	if (!entry) {
+		entry = flow_lookup(&tl_backend_half, &key, config, &half_expired);
+		/* Keeps clang from merging the two lookups' pointers with an OR the verifier refuses. */
+		barrier_var(entry);
+	}
 	if (!entry)
-		return pass(expired ? STAT_PASS_BACKEND_FLOW_EXPIRED : STAT_PASS_NOT_SERVICE, bytes);
+		return pass(expired || half_expired ? STAT_PASS_BACKEND_FLOW_EXPIRED
+						    : STAT_PASS_NOT_SERVICE,
+			    bytes);
 	if (skb->gso_size != 0)
 		return pass(STAT_PASS_GSO, bytes);
-	header_init(&hdr, TALARIA_FLAG_COOKIE | TALARIA_FLAG_REPLY);
-	hdr.cookie = entry->cookie;
-	hdr.cookie.reserved2 = 0;
+	header_set_cookie(&hdr, TALARIA_FLAG_COOKIE | TALARIA_FLAG_REPLY, &entry->cookie);
 	return to_switch(skb, config, &hdr, STAT_FWD_REPLY, bytes);
 }
 

@@ -17,6 +17,14 @@
 #define BACKEND_FLOWS_MAX 65536
 #endif
 
+/*
+ * Half-open connections of each side (tl_client_half, tl_backend_half): a new flow waits
+ * here until it is confirmed, so a flood of new flows evicts only other new flows.
+ */
+#ifndef HALF_OPEN_FLOWS_MAX
+#define HALF_OPEN_FLOWS_MAX 16384
+#endif
+
 /* Offloaded Service frontends (VIP, protocol, port). */
 #ifndef VIPS_MAX
 #define VIPS_MAX 65536

@@ -38,6 +38,12 @@ enum host_drop_reason {
 	HOST_DROP_PUSH_FAILED = 103,
 	/* The header could not be removed or the MACs rewritten (no memory). */
 	HOST_DROP_STRIP_FAILED = 104,
+	/*
+	 * An IPv4 packet from a pod veth whose source address is not the pod's behind that veth,
+	 * or whose source MAC is not that pod's: a pod never speaks with another's address, so
+	 * it never gets another's cookie stamped on its packets.
+	 */
+	HOST_DROP_SPOOFED_SOURCE = 105,
 };
 
 #endif /* TALARIA_LIB_DROP_REASONS_H */

@@ -31,6 +31,17 @@ static __always_inline struct eth_hdr *eth_header(struct __sk_buff *skb)
 	return eth;
 }
 
+/* Byte by byte: a BPF build has no memcmp() to call. */
+static __always_inline bool eth_addr_equal(const __u8 *a, const __u8 *b)
+{
+	__u8 diff = 0;
+
+#pragma unroll
+	for (int i = 0; i < ETH_ALEN; i++)
+		diff |= a[i] ^ b[i];
+	return diff == 0;
+}
+
 /* Writes destination and source MAC of the packet, leaving its EtherType as it is. */
 static __always_inline int eth_store_macs(struct __sk_buff *skb, const __u8 *dst, const __u8 *src)
 {

@@ -43,6 +43,25 @@ struct {
 	__type(value, struct flow_entry);
 } tl_backend_flow SEC(".maps");
 
+/*
+ * Flows a local client pod started (TCP SYN, first datagram) and that are not confirmed yet
+ * (flow.h, flow_confirms()): the cookie once the switch's reply brought it, else zero.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, HALF_OPEN_FLOWS_MAX);
+	__type(key, struct flow_key);
+	__type(value, struct flow_entry);
+} tl_client_half SEC(".maps");
+
+/* Requests to local backends not confirmed yet by a second packet of their client. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, HALF_OPEN_FLOWS_MAX);
+	__type(key, struct flow_key);
+	__type(value, struct flow_entry);
+} tl_backend_half SEC(".maps");
+
 /* Pods of this host by IPv4 address: where and how to deliver to them. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -50,6 +69,17 @@ struct {
 	__type(key, __be32);
 	__type(value, struct local_pod);
 } tl_local_pods SEC(".maps");
+
+/*
+ * Local client pods that an egress NetworkPolicy selects (IPv4 -> 1): their Service
+ * traffic keeps the kernel's path, where the policy is enforced (docs/security-host.md).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LOCAL_PODS_MAX);
+	__type(key, __be32);
+	__type(value, __u32);
+} tl_policy_clients SEC(".maps");
 
 /* Packets and bytes per drop reason and stat code. */
 struct {

@@ -32,6 +32,7 @@ enum stat_code {
 	STAT_PASS_NOT_TALARIA = 179,		/* uplink frame without the header */
 	STAT_PASS_NOT_LOCAL_POD = 180,		/* uplink, header stripped, not for a pod */
 	STAT_PASS_TO_POD = 181,			/* kernel path into a pod (talaria_to_pod) */
+	STAT_PASS_POLICY_CLIENT = 182,		/* VIP traffic of a pod an egress policy selects */
 
 	/* Events, counted besides the packet's verdict. */
 	STAT_EVENT_CLIENT_FLOW_EXPIRED = 200,	/* idle cookie dropped, packet sent without */
@@ -39,6 +40,8 @@ enum stat_code {
 	STAT_EVENT_LEARN_FAILED = 202,		/* flow map update failed (delivered anyway) */
 	STAT_EVENT_NOT_LEARNABLE = 203,		/* cookie on a fragment or non-TCP/UDP packet */
 	STAT_EVENT_BACKEND_FLOW_ENDED = 204,	/* a connection without cookie took over a 5-tuple */
+	STAT_EVENT_FLOW_CONFIRMED = 205,	/* a half-open flow moved to the established map */
+	STAT_EVENT_REPLY_NOT_STARTED = 206,	/* cookie for a flow no local pod started: not kept */
 };
 
 static __always_inline void stats_count(__u32 code, __u32 bytes)

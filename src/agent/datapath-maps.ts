@@ -17,7 +17,10 @@ export const DATAPATH_MAPS = {
   tl_vips: { name: 'tl_vips', type: 'hash', keySize: 8, valueSize: 4 },
   tl_client_flow: { name: 'tl_client_flow', type: 'lru_hash', keySize: 16, valueSize: 24 },
   tl_backend_flow: { name: 'tl_backend_flow', type: 'lru_hash', keySize: 16, valueSize: 24 },
+  tl_client_half: { name: 'tl_client_half', type: 'lru_hash', keySize: 16, valueSize: 24 },
+  tl_backend_half: { name: 'tl_backend_half', type: 'lru_hash', keySize: 16, valueSize: 24 },
   tl_local_pods: { name: 'tl_local_pods', type: 'hash', keySize: 4, valueSize: 16 },
+  tl_policy_clients: { name: 'tl_policy_clients', type: 'hash', keySize: 4, valueSize: 4 },
   tl_stats: { name: 'tl_stats', type: 'percpu_array', keySize: 4, valueSize: 16 },
 } as const satisfies Record<string, MapShape>;
 
@@ -27,6 +30,8 @@ export type DatapathMapName = keyof typeof DATAPATH_MAPS;
 export interface DatapathSizes {
   readonly clientFlows: number;
   readonly backendFlows: number;
+  /** Entries of each half-open map (tl_client_half, tl_backend_half). */
+  readonly halfOpenFlows: number;
   readonly vips: number;
   readonly localPods: number;
 }
@@ -34,6 +39,7 @@ export interface DatapathSizes {
 export const DEFAULT_DATAPATH_SIZES: DatapathSizes = {
   clientFlows: 65_536,
   backendFlows: 65_536,
+  halfOpenFlows: 16_384,
   vips: 65_536,
   localPods: 4_096,
 };
@@ -51,7 +57,11 @@ export function mapEntries(name: DatapathMapName, sizes: DatapathSizes): number 
       return sizes.clientFlows;
     case 'tl_backend_flow':
       return sizes.backendFlows;
+    case 'tl_client_half':
+    case 'tl_backend_half':
+      return sizes.halfOpenFlows;
     case 'tl_local_pods':
+    case 'tl_policy_clients':
       return sizes.localPods;
     case 'tl_stats':
       return STATS_ENTRIES;
@@ -243,6 +253,17 @@ export function encodeLocalPodValue(pod: LocalPod): Buffer {
   writeHostU32(buf, 0, pod.hostIfindex);
   Buffer.from(macToBytes(pod.podMac, 'pod mac')).copy(buf, 4);
   Buffer.from(macToBytes(pod.hostMac, 'host mac')).copy(buf, 10);
+  return buf;
+}
+
+export function decodeAddressKey(key: Buffer): string {
+  return numberToIpv4(key.readUInt32BE(0));
+}
+
+/** tl_policy_clients value: the entry's presence is what counts. */
+export function encodePolicyClientValue(): Buffer {
+  const buf = Buffer.alloc(DATAPATH_MAPS.tl_policy_clients.valueSize);
+  writeHostU32(buf, 0, 1);
   return buf;
 }
 

@@ -15,6 +15,7 @@ export const HOST_DROP_REASONS = {
   COOKIE_WITHOUT_SERVICE: 102,
   PUSH_FAILED: 103,
   STRIP_FAILED: 104,
+  SPOOFED_SOURCE: 105,
 } as const;
 
 /** STAT_* of bpf/lib/stats.h. */
@@ -37,11 +38,14 @@ export const STAT_CODES = {
   PASS_NOT_TALARIA: 179,
   PASS_NOT_LOCAL_POD: 180,
   PASS_TO_POD: 181,
+  PASS_POLICY_CLIENT: 182,
   EVENT_CLIENT_FLOW_EXPIRED: 200,
   EVENT_CLIENT_FLOW_RESET: 201,
   EVENT_LEARN_FAILED: 202,
   EVENT_NOT_LEARNABLE: 203,
   EVENT_BACKEND_FLOW_ENDED: 204,
+  EVENT_FLOW_CONFIRMED: 205,
+  EVENT_REPLY_NOT_STARTED: 206,
 } as const;
 
 /** A stats index by name: `DROP_<reason>`, `HOST_DROP_<reason>` or the stat code's name. */

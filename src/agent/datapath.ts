@@ -17,6 +17,7 @@ import {
 import {
   CONFIG_KEY,
   DATAPATH_MAPS,
+  decodeAddressKey,
   decodeConfig,
   decodeFlow,
   decodeLocalPod,
@@ -24,6 +25,7 @@ import {
   encodeConfig,
   encodeLocalPodKey,
   encodeLocalPodValue,
+  encodePolicyClientValue,
   encodeVipKey,
   encodeVipValue,
   mapEntries,
@@ -57,7 +59,15 @@ export async function ensureBpffs(dir: string): Promise<void> {
   await runHostCommand(['mount', '-t', 'bpf', 'bpf', dir]);
 }
 
-export type FlowTable = 'client' | 'backend';
+/** The flow maps: established flows of each side, and the half-open ones (bpf/lib/flow.h). */
+export type FlowTable = 'client' | 'backend' | 'client-half' | 'backend-half';
+
+export const FLOW_MAPS = {
+  client: 'tl_client_flow',
+  backend: 'tl_backend_flow',
+  'client-half': 'tl_client_half',
+  'backend-half': 'tl_backend_half',
+} as const satisfies Record<FlowTable, DatapathMapName>;
 
 /** What a sync changed in a map. */
 export interface SyncResult {
@@ -230,13 +240,27 @@ export class Datapath {
     return syncMap(this.mapPin('tl_local_pods'), desired);
   }
 
+  /** Makes tl_policy_clients hold exactly `addrs` (pods an egress policy selects). */
+  async syncPolicyClients(addrs: readonly string[]): Promise<SyncResult> {
+    const desired = new Map(
+      addrs.map((addr) => {
+        const key = encodeLocalPodKey(addr);
+        return [key.toString('hex'), { key, value: encodePolicyClientValue() }];
+      }),
+    );
+    return syncMap(this.mapPin('tl_policy_clients'), desired);
+  }
+
+  async readPolicyClients(): Promise<string[]> {
+    return (await dumpMap(this.mapPin('tl_policy_clients'))).map((e) => decodeAddressKey(e.key));
+  }
+
   async readLocalPods(): Promise<LocalPod[]> {
     return (await dumpMap(this.mapPin('tl_local_pods'))).map((e) => decodeLocalPod(e.key, e.value));
   }
 
   async readFlows(table: FlowTable): Promise<FlowEntry[]> {
-    const map = table === 'client' ? 'tl_client_flow' : 'tl_backend_flow';
-    return (await dumpMap(this.mapPin(map))).map((e) => decodeFlow(e.key, e.value));
+    return (await dumpMap(this.mapPin(FLOW_MAPS[table]))).map((e) => decodeFlow(e.key, e.value));
   }
 
   readStats() {

@@ -10,7 +10,9 @@ import { describeFirstIssue } from '../validation/zod-issue.ts';
  * model's DesiredState (src/model/desired-state.ts) as the controller publishes them, each
  * optionally with `"offloaded": false` while the switch does not hold it. Only frontends in
  * the file take the fast path; everything else goes the kernel's way (kube-proxy), which is
- * the fallback (docs/host-path.md).
+ * the fallback (docs/host-path.md). `excludedClients` (optional) lists the IPv4 addresses of
+ * client pods that egress NetworkPolicies select: their Service traffic keeps the kernel's
+ * path too (docs/security-host.md).
  */
 
 const frontendSchema = z
@@ -23,7 +25,20 @@ const frontendSchema = z
   })
   .passthrough();
 
-export const frontendsFileSchema = z.object({ frontends: z.array(frontendSchema) }).passthrough();
+export const frontendsFileSchema = z
+  .object({
+    frontends: z.array(frontendSchema),
+    excludedClients: z
+      .array(z.string().refine((ip) => isIP(ip) === 4, 'not an IPv4 address'))
+      .default([]),
+  })
+  .passthrough();
+
+/** What a frontends file says: the VIP map's entries and the excluded client pods. */
+export interface FrontendsDocument {
+  readonly vips: VipEntry[];
+  readonly excludedClients: readonly string[];
+}
 
 type FileFrontend = Pick<Frontend, 'ip' | 'protocol' | 'port'> & { readonly offloaded?: boolean };
 
@@ -43,8 +58,13 @@ export function vipEntriesFromFrontends(frontends: Iterable<FileFrontend>): VipE
   return [...entries.values()];
 }
 
-/** Validates the text of a frontends file; errors name the file and the field. */
+/** The VIP map entries of a frontends file (parseFrontendsDocument().vips). */
 export function parseFrontendsFile(text: string, source: string): VipEntry[] {
+  return parseFrontendsDocument(text, source).vips;
+}
+
+/** Validates the text of a frontends file; errors name the file and the field. */
+export function parseFrontendsDocument(text: string, source: string): FrontendsDocument {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -55,5 +75,8 @@ export function parseFrontendsFile(text: string, source: string): VipEntry[] {
   if (!parsed.success) {
     throw new Error(`${source}: ${describeFirstIssue(parsed.error)}`);
   }
-  return vipEntriesFromFrontends(parsed.data.frontends);
+  return {
+    vips: vipEntriesFromFrontends(parsed.data.frontends),
+    excludedClients: parsed.data.excludedClients,
+  };
 }

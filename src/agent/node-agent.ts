@@ -3,7 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { DEFAULT_DATAPATH_SIZES, type DatapathConfig, type LocalPod } from './datapath-maps.ts';
 import { Datapath, loadDatapath, type LoadedDatapath } from './datapath.ts';
-import { parseFrontendsFile } from './frontends-file.ts';
+import { parseFrontendsDocument } from './frontends-file.ts';
 import { findLink, listLinks, type Link } from './links.ts';
 import { scanPodRecords, type PodRecord } from './pod-records.ts';
 import { attachProgram, detachProgram } from './tc.ts';
@@ -17,7 +17,8 @@ import { attachProgram, detachProgram } from './tc.ts';
  *   switch: off while the uplink is not up, so pod traffic takes the kernel's path
  *   (kube-proxy) instead of a dead wire (docs/host-path.md, "Fallback");
  * - tl_local_pods and the TC hooks: from the pod records;
- * - tl_vips: from the frontends file, rewritten only when its content changes.
+ * - tl_vips: from the frontends file, rewritten only when its content changes;
+ * - tl_policy_clients: the file's excluded clients that are pods of this node.
  *
  * Stopping the agent leaves everything attached and pinned: established flows keep their
  * cookies while it is away, and the next start reuses the pinned maps and swaps the
@@ -43,6 +44,7 @@ export const agentOptionsSchema = z
     bpffs: z.string().min(1).default('/sys/fs/bpf'),
     clientFlows: positiveInt(DEFAULT_DATAPATH_SIZES.clientFlows),
     backendFlows: positiveInt(DEFAULT_DATAPATH_SIZES.backendFlows),
+    halfOpenFlows: positiveInt(DEFAULT_DATAPATH_SIZES.halfOpenFlows),
     vips: positiveInt(DEFAULT_DATAPATH_SIZES.vips),
     localPods: positiveInt(DEFAULT_DATAPATH_SIZES.localPods),
     /** 0: TCP flows leave the flow maps only by LRU eviction. */
@@ -73,6 +75,11 @@ export class NodeAgent {
   private readonly attached = new Map<string, number>();
   private lastConfig = '';
   private lastFrontends: string | undefined = '';
+  /** Local pods' addresses, and the excluded clients of the frontends file. */
+  private localPodIps = new Set<string>();
+  private excludedClients: readonly string[] = [];
+  /** undefined until the first sync: a restarted agent rewrites what the pinned map holds. */
+  private lastPolicyClients: string | undefined;
 
   private constructor(
     private readonly options: AgentOptions,
@@ -91,6 +98,7 @@ export class NodeAgent {
       sizes: {
         clientFlows: options.clientFlows,
         backendFlows: options.backendFlows,
+        halfOpenFlows: options.halfOpenFlows,
         vips: options.vips,
         localPods: options.localPods,
       },
@@ -149,6 +157,7 @@ export class NodeAgent {
     await this.syncConfig(links);
     await this.syncPods(links);
     await this.syncFrontends();
+    await this.syncPolicyClients();
   }
 
   private async syncConfig(links: readonly Link[]): Promise<void> {
@@ -197,6 +206,10 @@ export class NodeAgent {
       this.attached.delete(ifname);
       events.push({ event: 'pod-detached', hostIfname: ifname });
     }
+    // A pod's identity (address, MAC, veth) is in tl_local_pods before its program runs:
+    // talaria_from_pod drops every IPv4 packet whose source it cannot match there.
+    await this.datapath.syncLocalPods(live.map(localPodOf));
+    this.localPodIps = new Set(live.map((r) => r.podIp));
     for (const record of live) {
       if (this.attached.get(record.hostIfname) === record.hostIfindex) continue;
       const { programs } = this.loaded;
@@ -205,22 +218,35 @@ export class NodeAgent {
       this.attached.set(record.hostIfname, record.hostIfindex);
       events.push(podEvent('pod-attached', record));
     }
-    await this.datapath.syncLocalPods(live.map(localPodOf));
     for (const event of events) this.log(event);
   }
 
   private async syncFrontends(): Promise<void> {
     const text = await readFile(this.options.frontends, 'utf8').catch(() => undefined);
     if (text === this.lastFrontends) return;
-    const vips = text === undefined ? [] : parseFrontendsFile(text, this.options.frontends);
+    const { vips, excludedClients } =
+      text === undefined
+        ? { vips: [], excludedClients: [] }
+        : parseFrontendsDocument(text, this.options.frontends);
     const result = await this.datapath.syncVips(vips);
     this.lastFrontends = text;
+    this.excludedClients = excludedClients;
     this.log({
       event: 'vips-synced',
       source: text === undefined ? 'absent: no VIP is offloaded' : this.options.frontends,
       total: vips.length,
       ...result,
     });
+  }
+
+  /** Keeps the local pods among the file's excluded clients on the kernel's path. */
+  private async syncPolicyClients(): Promise<void> {
+    const local = this.excludedClients.filter((ip) => this.localPodIps.has(ip)).sort();
+    const serialized = local.join(',');
+    if (serialized === this.lastPolicyClients) return;
+    await this.datapath.syncPolicyClients(local);
+    this.lastPolicyClients = serialized;
+    this.log({ event: 'policy-clients-synced', clients: local });
   }
 }
 

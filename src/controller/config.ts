@@ -27,7 +27,7 @@ const switchConfig = z
     deviceId: z.union([z.int().min(1), z.string().regex(/^[1-9]\d*$/)]).transform((v) => BigInt(v)),
     /** The switch's own MAC: the source address of frames it sends to hosts. */
     mac,
-    /** Absent: plaintext gRPC. caFile alone: TLS; with certFile and keyFile: mutual TLS. */
+    /** caFile alone: TLS; with certFile and keyFile: mutual TLS. Absent: see insecure. */
     tls: z
       .object({
         caFile: z.string().min(1).optional(),
@@ -40,6 +40,12 @@ const switchConfig = z
         message: 'certFile and keyFile go together',
       })
       .optional(),
+    /**
+     * true: plaintext P4Runtime to this switch is allowed (a lab, a switch on loopback).
+     * Without tls and without this, the configuration is refused: whoever can reach a
+     * plaintext P4Runtime server reads the tag key and rewrites every table.
+     */
+    insecure: z.boolean().default(false),
   })
   .strict();
 
@@ -107,6 +113,12 @@ export const controllerConfigSchema = z
         renewDeadlineSeconds: 10,
         retryPeriodSeconds: 2,
       }),
+    /**
+     * Where NetworkPolicies are enforced. 'hosts' (default): by the CNI on the nodes, so a
+     * Service whose backends an ingress policy selects is not offloaded. 'fast-path': the
+     * fabric enforces them for offloaded traffic too, and such Services are offloaded.
+     */
+    networkPolicyEnforcement: z.enum(['hosts', 'fast-path']).default('hosts'),
     /** Address of the probes and metrics server (/healthz, /readyz, /metrics). */
     httpListen: hostPort.default('0.0.0.0:8080'),
   })
@@ -114,6 +126,22 @@ export const controllerConfigSchema = z
   .superRefine((config, ctx) => {
     const names = new Set<string>();
     config.switches.forEach((s, i) => {
+      if (!s.tls && !s.insecure) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['switches', i],
+          message:
+            `switch '${s.name}' has no tls: plaintext P4Runtime is refused; give tls ` +
+            '(caFile; certFile and keyFile for mutual TLS) or set insecure: true',
+        });
+      }
+      if (s.tls && s.insecure) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['switches', i, 'insecure'],
+          message: `switch '${s.name}': insecure: true and tls contradict each other`,
+        });
+      }
       if (names.has(s.name)) {
         ctx.addIssue({
           code: 'custom',
@@ -214,6 +242,7 @@ export function modelConfigOf(config: ControllerConfig): ModelConfig {
         },
       ]),
     ),
+    networkPolicyEnforcedOnFastPath: config.networkPolicyEnforcement === 'fast-path',
   };
 }
 

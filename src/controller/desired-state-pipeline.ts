@@ -3,6 +3,11 @@ import { DesiredStateAssembler } from '../model/desired-state-assembler.ts';
 import type { DesiredState } from '../model/desired-state.ts';
 import { hostRoutes, unattachedNodes } from '../model/host-routes.ts';
 import type { ModelConfig } from '../model/model-config.ts';
+import {
+  excludedClients,
+  guardedServiceModel,
+  NETWORK_POLICY_REASON,
+} from '../model/network-policy-guard.ts';
 import { serviceModel, usesNodes } from '../model/service-frontends.ts';
 import { DrainClock } from './drain-clock.ts';
 import { silentLogger, type Logger } from '../base/logger.ts';
@@ -31,6 +36,7 @@ export class DesiredStatePipeline {
   private readonly drainClock: DrainClock;
   private readonly dirty = new Set<string>();
   private nodesDirty = true;
+  private clientsDirty = true;
   private started = false;
   private flushTimer: NodeJS.Timeout | undefined;
   private drainTimer: NodeJS.Timeout | undefined;
@@ -63,6 +69,17 @@ export class DesiredStatePipeline {
     options.metrics?.gauge('talaria_model_not_offloaded', 'Service ports not offloaded', () => [
       [{}, this.state?.notOffloaded.length ?? 0],
     ]);
+    options.metrics?.gauge(
+      'talaria_model_network_policy_guarded',
+      "Service ports kept on the hosts' path because an ingress NetworkPolicy selects their backends",
+      () => [
+        [
+          {},
+          this.state?.notOffloaded.filter((n) => n.reason.startsWith(NETWORK_POLICY_REASON))
+            .length ?? 0,
+        ],
+      ],
+    );
     cache.onChange((change) => this.markDirty(change));
   }
 
@@ -81,6 +98,7 @@ export class DesiredStatePipeline {
     this.started = true;
     for (const key of this.cache.serviceKeys()) this.dirty.add(key);
     this.nodesDirty = true;
+    this.clientsDirty = true;
     return this.flush();
   }
 
@@ -99,6 +117,16 @@ export class DesiredStatePipeline {
     const now = this.now();
     for (const key of this.drainClock.expire(now)) this.dirty.add(key);
     if (this.nodesDirty) this.recomputeNodes();
+    if (this.clientsDirty) {
+      this.clientsDirty = false;
+      this.assembler.setExcludedClients(
+        excludedClients(
+          this.cache.pods(),
+          (namespace) => this.cache.networkPolicies(namespace),
+          this.options.model.networkPolicyEnforcedOnFastPath ?? false,
+        ),
+      );
+    }
     for (const key of this.dirty) {
       const service = this.cache.service(key);
       if (service === undefined) {
@@ -110,7 +138,12 @@ export class DesiredStatePipeline {
       this.drainClock.observe(key, slices, now);
       this.assembler.setService(
         key,
-        serviceModel(service, slices, this.cache.nodes(), this.drainClock.drained),
+        guardedServiceModel(
+          service,
+          serviceModel(service, slices, this.cache.nodes(), this.drainClock.drained),
+          this.cache.networkPolicies(service.metadata.namespace),
+          this.options.model.networkPolicyEnforcedOnFastPath ?? false,
+        ),
       );
     }
     this.dirty.clear();
@@ -125,6 +158,7 @@ export class DesiredStatePipeline {
 
   private markDirty(change: ClusterChange): void {
     if (change.kind === 'nodes') this.nodesDirty = true;
+    else if (change.kind === 'clients') this.clientsDirty = true;
     else this.dirty.add(change.key);
     if (this.started && this.flushTimer === undefined) {
       this.flushTimer = setTimeout(() => this.flush(), this.options.coalesceMs);

@@ -24,7 +24,8 @@ const configMapObject = z.object({
  * The frontends file text: the frontends of `state` minus the Service ports in
  * `notOffloaded` (the reconciler's list: refused by a switch, IPv6, or not in the model's
  * offload), sorted so the same set always gives the same text. Only what the agent reads
- * is written (no backends): endpoint churn does not rewrite the ConfigMap.
+ * is written (no backends): endpoint churn does not rewrite the ConfigMap. The client pods
+ * egress NetworkPolicies select follow as `excludedClients` when there are any.
  */
 export function offloadedFrontendsFile(
   state: DesiredState,
@@ -36,7 +37,10 @@ export function offloadedFrontendsFile(
     .filter((frontend) => !excluded.has(portKey(frontend.service)))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     .map(({ ip, protocol, port, family }) => ({ ip, protocol, port, family }));
-  return JSON.stringify({ frontends });
+  const excludedClients = state.excludedClients ?? [];
+  return JSON.stringify(
+    excludedClients.length > 0 ? { frontends, excludedClients } : { frontends },
+  );
 }
 
 /**

@@ -1,12 +1,17 @@
 import { isDeepStrictEqual } from 'node:util';
 import { sliceServiceKey, type EndpointSlice } from './objects/endpoint-slice.ts';
 import { objectKey } from './objects/meta.ts';
+import type { NetworkPolicy } from './objects/network-policy.ts';
 import type { Node } from './objects/node.ts';
+import type { Pod } from './objects/pod.ts';
 import type { Service } from './objects/service.ts';
 
 /** What changed in the cluster, as far as the model is concerned. */
 export type ClusterChange =
-  { readonly kind: 'service'; readonly key: string } | { readonly kind: 'nodes' };
+  | { readonly kind: 'service'; readonly key: string }
+  | { readonly kind: 'nodes' }
+  /** Pods or NetworkPolicies changed: which client pods egress policies select may have. */
+  | { readonly kind: 'clients' };
 
 /**
  * The validated objects the informers deliver, with the index the model needs (Service ->
@@ -25,6 +30,9 @@ export class ClusterCache {
   private readonly slicesByService = new Map<string, Map<string, EndpointSlice>>();
   private readonly nodeMap = new Map<string, Node>();
   private sortedNodes: Node[] | undefined;
+  /** namespace -> policy key -> policy. */
+  private readonly policiesByNamespace = new Map<string, Map<string, NetworkPolicy>>();
+  private readonly podMap = new Map<string, Pod>();
   private readonly listeners: ((change: ClusterChange) => void)[] = [];
 
   /** Listeners are called synchronously, once per change. */
@@ -54,12 +62,64 @@ export class ClusterCache {
     return this.sortedNodes;
   }
 
-  counts(): { services: number; endpointSlices: number; nodes: number } {
+  /** Every pod (Pods are watched for NetworkPolicy egress only). */
+  pods(): IterableIterator<Pod> {
+    return this.podMap.values();
+  }
+
+  upsertPod(pod: Pod): void {
+    const key = objectKey(pod.metadata);
+    const unchanged = sameContent(this.podMap.get(key), pod);
+    this.podMap.set(key, pod);
+    if (!unchanged) this.emit({ kind: 'clients' });
+  }
+
+  deletePod(key: string): void {
+    if (this.podMap.delete(key)) this.emit({ kind: 'clients' });
+  }
+
+  /** The NetworkPolicies of a namespace. */
+  networkPolicies(namespace: string): NetworkPolicy[] {
+    const policies = this.policiesByNamespace.get(namespace);
+    return policies === undefined ? [] : [...policies.values()];
+  }
+
+  counts(): { services: number; endpointSlices: number; nodes: number; networkPolicies: number } {
+    let networkPolicies = 0;
+    for (const policies of this.policiesByNamespace.values()) networkPolicies += policies.size;
     return {
       services: this.services.size,
       endpointSlices: this.slices.size,
       nodes: this.nodeMap.size,
+      networkPolicies,
     };
+  }
+
+  /** A policy may change what every Service of its namespace offloads: all of them change. */
+  upsertNetworkPolicy(policy: NetworkPolicy): void {
+    const { namespace } = policy.metadata;
+    const key = objectKey(policy.metadata);
+    let policies = this.policiesByNamespace.get(namespace);
+    if (policies === undefined) this.policiesByNamespace.set(namespace, (policies = new Map()));
+    const unchanged = sameContent(policies.get(key), policy);
+    policies.set(key, policy);
+    if (!unchanged) this.emitNamespace(namespace);
+  }
+
+  deleteNetworkPolicy(key: string): void {
+    const namespace = key.slice(0, key.indexOf('/'));
+    const policies = this.policiesByNamespace.get(namespace);
+    if (!policies?.delete(key)) return;
+    if (policies.size === 0) this.policiesByNamespace.delete(namespace);
+    this.emitNamespace(namespace);
+  }
+
+  private emitNamespace(namespace: string): void {
+    this.emit({ kind: 'clients' });
+    const prefix = `${namespace}/`;
+    for (const key of this.services.keys()) {
+      if (key.startsWith(prefix)) this.emit({ kind: 'service', key });
+    }
   }
 
   upsertService(service: Service): void {

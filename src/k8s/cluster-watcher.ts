@@ -2,11 +2,11 @@ import type { ApiClient } from './api-client.ts';
 import { ClusterCache } from './cluster-cache.ts';
 import { Informer, type InformerOptions } from './informer.ts';
 import { objectKey } from './objects/meta.ts';
-import { ENDPOINT_SLICES, NODES, SERVICES } from './resources.ts';
+import { ENDPOINT_SLICES, NETWORK_POLICIES, NODES, PODS, SERVICES } from './resources.ts';
 
 /**
- * The three informers Talaria needs (Services, EndpointSlices, Nodes) feeding one
- * ClusterCache. `synced` is true once all three have completed their first list.
+ * The informers Talaria needs (Services, EndpointSlices, Nodes, NetworkPolicies, Pods) feeding
+ * one ClusterCache. `synced` is true once all of them have completed their first list.
  */
 export class ClusterWatcher {
   readonly cache = new ClusterCache();
@@ -39,6 +39,24 @@ export class ClusterWatcher {
         {
           upsert: (node) => cache.upsertNode(node),
           delete: (key) => cache.deleteNode(key.name),
+        },
+        options,
+      ),
+      new Informer(
+        client,
+        NETWORK_POLICIES,
+        {
+          upsert: (policy) => cache.upsertNetworkPolicy(policy),
+          delete: (key) => cache.deleteNetworkPolicy(objectKey(key)),
+        },
+        options,
+      ),
+      new Informer(
+        client,
+        PODS,
+        {
+          upsert: (pod) => cache.upsertPod(pod),
+          delete: (key) => cache.deletePod(objectKey(key)),
         },
         options,
       ),

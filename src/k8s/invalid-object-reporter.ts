@@ -5,10 +5,11 @@ import type { EventRecorder, EventSubject } from './event-recorder.ts';
 import { SERVICE_NAME_LABEL } from './objects/endpoint-slice.ts';
 import { objectIdentity } from './objects/meta.ts';
 import { describeIssue } from '../validation/zod-issue.ts';
+import type { WatchedResource } from './resources.ts';
 
 /** A watched object that failed validation. */
 export interface InvalidObject {
-  readonly kind: 'Service' | 'EndpointSlice' | 'Node';
+  readonly kind: WatchedResource<unknown>['kind'];
   /** The object as it came from the API. */
   readonly raw: unknown;
   readonly error: z.ZodError;
@@ -79,6 +80,14 @@ export function describeIssues(error: z.ZodError): string {
     .concat(error.issues.length > 5 ? `; and ${error.issues.length - 5} more` : '');
 }
 
+const API_VERSIONS: Record<InvalidObject['kind'], string> = {
+  Service: 'v1',
+  Node: 'v1',
+  EndpointSlice: 'discovery.k8s.io/v1',
+  NetworkPolicy: 'networking.k8s.io/v1',
+  Pod: 'v1',
+};
+
 function subjectOf(
   kind: InvalidObject['kind'],
   meta: z.output<typeof objectIdentity>['metadata'],
@@ -89,7 +98,7 @@ function subjectOf(
   }
   return {
     kind,
-    apiVersion: kind === 'EndpointSlice' ? 'discovery.k8s.io/v1' : 'v1',
+    apiVersion: API_VERSIONS[kind],
     namespace: meta.namespace,
     name: meta.name,
     uid: meta.uid,

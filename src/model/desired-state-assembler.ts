@@ -21,6 +21,7 @@ export class DesiredStateAssembler {
   private readonly winners = new Map<string, Frontend>();
   private readonly contested = new Set<string>();
   private routes: readonly HostRoute[] = [];
+  private excludedClients: readonly string[] = [];
 
   /** Replaces what one Service asks for (undefined: the Service is gone). */
   setService(serviceKey: string, model: ServiceModel | undefined): void {
@@ -52,6 +53,10 @@ export class DesiredStateAssembler {
     this.routes = routes;
   }
 
+  setExcludedClients(addresses: readonly string[]): void {
+    this.excludedClients = addresses;
+  }
+
   /** A fresh DesiredState; later changes to the assembler do not reach it. */
   build(): DesiredState {
     const notOffloaded: NotOffloaded[] = [];
@@ -67,7 +72,12 @@ export class DesiredStateAssembler {
       }
     }
     notOffloaded.sort(compareNotOffloaded);
-    return { frontends: new Map(this.winners), routes: this.routes, notOffloaded };
+    return {
+      frontends: new Map(this.winners),
+      routes: this.routes,
+      notOffloaded,
+      ...(this.excludedClients.length > 0 ? { excludedClients: this.excludedClients } : {}),
+    };
   }
 
   private electWinner(frontendKey: string): void {

@@ -73,6 +73,11 @@ export interface DesiredState {
   readonly frontends: ReadonlyMap<string, Frontend>;
   readonly routes: readonly HostRoute[];
   readonly notOffloaded: readonly NotOffloaded[];
+  /**
+   * IPv4 addresses of client pods that egress NetworkPolicies select: their Service
+   * traffic keeps the kernel's path (src/model/network-policy-guard.ts). Absent: none.
+   */
+  readonly excludedClients?: readonly string[];
 }
 
 export function frontendKey(ip: string, protocol: L4Protocol, port: number): string {

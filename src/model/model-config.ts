@@ -15,6 +15,12 @@ export interface NodeAttachment {
 export interface ModelConfig {
   /** Node name -> attachment. Nodes not listed get no routes. */
   readonly nodes: ReadonlyMap<string, NodeAttachment>;
+  /**
+   * true: NetworkPolicies are enforced on the fast path too (by the fabric), so Services
+   * that ingress policies select are offloaded. Default false: they keep the hosts' path
+   * (network-policy-guard.ts).
+   */
+  readonly networkPolicyEnforcedOnFastPath?: boolean;
 }
 
 /** Terminating endpoints whose drain time is over, as `drainKey(serviceKey, ip)`. */

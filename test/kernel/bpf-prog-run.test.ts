@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { DatapathProgram } from '../../src/agent/bpf-build.ts';
-import type { Cookie, FlowKey } from '../../src/agent/datapath-maps.ts';
+import { applyMapChanges } from '../../src/agent/bpftool.ts';
+import {
+  encodeLocalPodKey,
+  encodePolicyClientValue,
+  type Cookie,
+  type FlowKey,
+} from '../../src/agent/datapath-maps.ts';
+import type { FlowTable } from '../../src/agent/datapath.ts';
 import { buildPacket, type PacketSpec } from '../../src/wire/packet.ts';
 import {
   cookieHeader,
@@ -29,6 +36,7 @@ const CLIENT = '10.200.1.2';
 const VIP = '10.96.0.10';
 const BACKEND = '10.200.1.3';
 const REMOTE_CLIENT = '10.200.2.2';
+const OTHER_VETH_POD = '10.200.1.4';
 const COOKIE: Cookie = { serviceId: 7, slot: 3, tag: 0xdeadbeef };
 
 const tcp = (flags: number) => ({
@@ -63,8 +71,10 @@ function toPod(spec: Omit<PacketSpec, 'ethernet'>): Uint8Array {
 describeTier('kernel', 'host programs under BPF_PROG_TEST_RUN', () => {
   let harness: ProgRunHarness;
   const run = (program: DatapathProgram, packet: Uint8Array) => harness.run(program, packet);
-  const setFlow = (table: 'client' | 'backend', key: FlowKey, cookie: Cookie, lastSeenNs = 0n) =>
+  const setFlow = (table: FlowTable, key: FlowKey, cookie: Cookie, lastSeenNs = 0n) =>
     harness.setFlow(table, key, cookie, lastSeenNs);
+  const flowsOf = async (table: FlowTable) =>
+    (await harness.datapath.readFlows(table)).map((f) => ({ key: f.key, cookie: f.cookie }));
 
   async function configure(enabled = true) {
     await harness.datapath.writeConfig({
@@ -84,9 +94,11 @@ describeTier('kernel', 'host programs under BPF_PROG_TEST_RUN', () => {
       { addr: VIP, port: 53, protocol: 'UDP', offloaded: true },
       { addr: VIP, port: 81, protocol: 'TCP', offloaded: false },
     ]);
+    // BPF_PROG_TEST_RUN runs a packet as received on the loopback device: ifindex 1.
     await harness.datapath.syncLocalPods([
       { addr: CLIENT, hostIfindex: 1, podMac: POD_MAC, hostMac: HOST_VETH_MAC },
       { addr: BACKEND, hostIfindex: 1, podMac: POD_MAC, hostMac: HOST_VETH_MAC },
+      { addr: OTHER_VETH_POD, hostIfindex: 4242, podMac: POD_MAC, hostMac: HOST_VETH_MAC },
     ]);
   });
 
@@ -237,6 +249,58 @@ describeTier('kernel', 'host programs under BPF_PROG_TEST_RUN', () => {
     });
   }
 
+  const spoofed: [string, () => Uint8Array][] = [
+    [
+      'a source address of no local pod',
+      () => fromPod({ ipv4: { src: '10.200.1.77', dst: VIP }, tcp: tcp(SYN) }),
+    ],
+    [
+      "another pod's MAC",
+      () =>
+        buildPacket({
+          ethernet: { dst: HOST_VETH_MAC, src: '02:00:00:00:99:99' },
+          ipv4: { src: CLIENT, dst: VIP },
+          tcp: tcp(ACK),
+        }),
+    ],
+    [
+      'a pod behind another veth (the address of a pod whose ifindex is not this one)',
+      () => fromPod({ ipv4: { src: OTHER_VETH_POD, dst: VIP }, tcp: tcp(ACK) }),
+    ],
+  ];
+  for (const [what, packet] of spoofed) {
+    it(`lxc: drops IPv4 from ${what} before any flow is looked up (HOST_DROP_SPOOFED_SOURCE)`, async () => {
+      await setFlow('client', { ...clientFlowKey, clientAddr: OTHER_VETH_POD }, COOKIE);
+      const result = await run('fromPod', packet());
+      expect(result.retval).toBe(TC_ACT_SHOT);
+      expect(result.counted).toEqual({ HOST_DROP_SPOOFED_SOURCE: 1n });
+    });
+  }
+
+  it('lxc: a client pod an egress policy selects keeps the kernel path to a VIP', async () => {
+    await applyMapChanges(harness.datapath.mapPin('tl_policy_clients'), [
+      { op: 'update', key: encodeLocalPodKey(CLIENT), value: encodePolicyClientValue() },
+    ]);
+    try {
+      const input = fromPod({ ipv4: { src: CLIENT, dst: VIP }, tcp: tcp(SYN) });
+      const result = await run('fromPod', input);
+      expect(result.retval).toBe(TC_ACT_OK);
+      expect(result.output.toString('hex')).toBe(Buffer.from(input).toString('hex'));
+      expect(result.counted).toEqual({ PASS_POLICY_CLIENT: 1n });
+    } finally {
+      await harness.datapath.syncPolicyClients([]);
+    }
+  });
+
+  it('lxc: a spoofed source is dropped while the fast path is off as well', async () => {
+    await configure(false);
+    const result = await run(
+      'fromPod',
+      fromPod({ ipv4: { src: '10.200.1.77', dst: VIP }, tcp: tcp(SYN) }),
+    );
+    expect(result.counted).toEqual({ HOST_DROP_SPOOFED_SOURCE: 1n });
+  });
+
   it('lxc: drops a Talaria frame sent by a pod (a forged cookie never reaches the wire)', async () => {
     const forged = buildPacket({
       ethernet: { dst: HOST_VETH_MAC, src: POD_MAC },
@@ -251,48 +315,117 @@ describeTier('kernel', 'host programs under BPF_PROG_TEST_RUN', () => {
 
   // --- bpf_host: uplink ingress ---------------------------------------------------------
 
-  it('host: a reply to a local client is learned, stripped and delivered into the pod', async () => {
-    const ip = {
+  it('client: SYN opens a half-open flow, the reply fills its cookie, the ACK confirms it', async () => {
+    const syn = { ipv4: { src: CLIENT, dst: VIP }, tcp: tcp(SYN) };
+    expect((await run('fromPod', fromPod(syn))).counted).toEqual({ FWD_FIRST_PACKET: 1n });
+    const noCookie = { serviceId: 0, slot: 0, tag: 0 };
+    expect(await flowsOf('client-half')).toEqual([{ key: clientFlowKey, cookie: noCookie }]);
+
+    const synAck = {
       ipv4: { src: VIP, dst: CLIENT },
       tcp: { srcPort: 80, dstPort: 40000, flags: SYN | ACK },
+    };
+    const reply = await run(
+      'fromUplink',
+      fromSwitch(synAck, cookieHeader({ ...COOKIE, reply: true })),
+    );
+    expect(reply.retval).toBe(TC_ACT_REDIRECT);
+    expect(reply.output.toString('hex')).toBe(Buffer.from(toPod(synAck)).toString('hex'));
+    expect(reply.counted).toEqual({ FWD_TO_POD_CLIENT: 1n });
+    expect(await flowsOf('client-half')).toEqual([{ key: clientFlowKey, cookie: COOKIE }]);
+    expect(await flowsOf('client')).toEqual([]);
+
+    const ack = { ipv4: { src: CLIENT, dst: VIP }, tcp: tcp(ACK) };
+    const confirm = await run('fromPod', fromPod(ack));
+    expect(confirm.output.toString('hex')).toBe(
+      Buffer.from(toSwitch(ack, cookieHeader(COOKIE))).toString('hex'),
+    );
+    expect(confirm.counted).toEqual({ FWD_COOKIE: 1n, EVENT_FLOW_CONFIRMED: 1n });
+    expect(await flowsOf('client')).toEqual([{ key: clientFlowKey, cookie: COOKIE }]);
+    expect(await flowsOf('client-half')).toEqual([]);
+  });
+
+  it('client: the RST a flooding pod answers a SYN-ACK with carries the cookie but confirms nothing', async () => {
+    await setFlow('client-half', clientFlowKey, COOKIE, 1n);
+    const rst = { ipv4: { src: CLIENT, dst: VIP }, tcp: tcp(0x04) };
+    const result = await run('fromPod', fromPod(rst));
+    expect(result.output.toString('hex')).toBe(
+      Buffer.from(toSwitch(rst, cookieHeader(COOKIE))).toString('hex'),
+    );
+    expect(result.counted).toEqual({ FWD_COOKIE: 1n });
+    expect(await flowsOf('client')).toEqual([]);
+  });
+
+  it('host: a reply for a flow no local pod started is delivered, its cookie not kept', async () => {
+    const ip = {
+      ipv4: { src: VIP, dst: CLIENT },
+      tcp: { srcPort: 80, dstPort: 40000, flags: ACK },
     };
     const result = await run(
       'fromUplink',
       fromSwitch(ip, cookieHeader({ ...COOKIE, reply: true })),
     );
     expect(result.retval).toBe(TC_ACT_REDIRECT);
-    expect(result.output.toString('hex')).toBe(Buffer.from(toPod(ip)).toString('hex'));
-    expect(result.counted).toEqual({ FWD_TO_POD_CLIENT: 1n });
-    const flows = await harness.datapath.readFlows('client');
-    expect(flows.map((f) => ({ key: f.key, cookie: f.cookie }))).toEqual([
-      { key: clientFlowKey, cookie: COOKIE },
-    ]);
-    expect(await harness.datapath.readFlows('backend')).toEqual([]);
+    expect(result.counted).toEqual({ FWD_TO_POD_CLIENT: 1n, EVENT_REPLY_NOT_STARTED: 1n });
+    expect(await flowsOf('client')).toEqual([]);
+    expect(await flowsOf('client-half')).toEqual([]);
   });
 
-  it('host: a request to a local backend is remembered by the backend-side 5-tuple', async () => {
+  const backendKey: FlowKey = {
+    clientAddr: REMOTE_CLIENT,
+    serverAddr: BACKEND,
+    clientPort: 40000,
+    serverPort: 8080,
+    protocol: 'TCP',
+  };
+
+  it('backend: a SYN is remembered half-open, stamps the SYN-ACK, and the ACK confirms it', async () => {
+    const syn = { ipv4: { src: REMOTE_CLIENT, dst: BACKEND }, tcp: { ...tcp(SYN), dstPort: 8080 } };
+    const request = await run('fromUplink', fromSwitch(syn, cookieHeader(COOKIE)));
+    expect(request.retval).toBe(TC_ACT_REDIRECT);
+    expect(request.output.toString('hex')).toBe(Buffer.from(toPod(syn)).toString('hex'));
+    expect(request.counted).toEqual({ FWD_TO_POD_BACKEND: 1n });
+    expect(await flowsOf('backend-half')).toEqual([{ key: backendKey, cookie: COOKIE }]);
+    expect(await flowsOf('backend')).toEqual([]);
+
+    const synAck = {
+      ipv4: { src: BACKEND, dst: REMOTE_CLIENT },
+      tcp: { srcPort: 8080, dstPort: 40000, flags: SYN | ACK },
+    };
+    const reply = await run('fromPod', fromPod(synAck));
+    expect(reply.output.toString('hex')).toBe(
+      Buffer.from(toSwitch(synAck, cookieHeader({ ...COOKIE, reply: true }))).toString('hex'),
+    );
+
+    const ack = { ipv4: { src: REMOTE_CLIENT, dst: BACKEND }, tcp: { ...tcp(ACK), dstPort: 8080 } };
+    const confirm = await run('fromUplink', fromSwitch(ack, cookieHeader(COOKIE)));
+    expect(confirm.counted).toEqual({ FWD_TO_POD_BACKEND: 1n, EVENT_FLOW_CONFIRMED: 1n });
+    expect(await flowsOf('backend')).toEqual([{ key: backendKey, cookie: COOKIE }]);
+    expect(await flowsOf('backend-half')).toEqual([]);
+  });
+
+  it('backend: a SYN on the 5-tuple of an established flow starts it anew, half-open', async () => {
+    await setFlow('backend', backendKey, { ...COOKIE, slot: 9 });
+    const syn = { ipv4: { src: REMOTE_CLIENT, dst: BACKEND }, tcp: { ...tcp(SYN), dstPort: 8080 } };
+    await run('fromUplink', fromSwitch(syn, cookieHeader(COOKIE)));
+    expect(await flowsOf('backend')).toEqual([]);
+    expect(await flowsOf('backend-half')).toEqual([{ key: backendKey, cookie: COOKIE }]);
+  });
+
+  it('backend: a UDP request is half-open until the client sends again', async () => {
+    const key: FlowKey = { ...backendKey, clientPort: 5353, serverPort: 5300, protocol: 'UDP' };
     const ip = {
       ipv4: { src: REMOTE_CLIENT, dst: BACKEND },
       udp: { srcPort: 5353, dstPort: 5300 },
       payload: Buffer.from('hello'),
     };
-    const result = await run('fromUplink', fromSwitch(ip, cookieHeader(COOKIE)));
-    expect(result.retval).toBe(TC_ACT_REDIRECT);
-    expect(result.output.toString('hex')).toBe(Buffer.from(toPod(ip)).toString('hex'));
-    expect(result.counted).toEqual({ FWD_TO_POD_BACKEND: 1n });
-    const flows = await harness.datapath.readFlows('backend');
-    expect(flows.map((f) => ({ key: f.key, cookie: f.cookie }))).toEqual([
-      {
-        key: {
-          clientAddr: REMOTE_CLIENT,
-          serverAddr: BACKEND,
-          clientPort: 5353,
-          serverPort: 5300,
-          protocol: 'UDP',
-        },
-        cookie: COOKIE,
-      },
-    ]);
+    const first = await run('fromUplink', fromSwitch(ip, cookieHeader(COOKIE)));
+    expect(first.output.toString('hex')).toBe(Buffer.from(toPod(ip)).toString('hex'));
+    expect(first.counted).toEqual({ FWD_TO_POD_BACKEND: 1n });
+    expect(await flowsOf('backend-half')).toEqual([{ key, cookie: COOKIE }]);
+    const second = await run('fromUplink', fromSwitch(ip, cookieHeader(COOKIE)));
+    expect(second.counted).toEqual({ FWD_TO_POD_BACKEND: 1n, EVENT_FLOW_CONFIRMED: 1n });
+    expect(await flowsOf('backend')).toEqual([{ key, cookie: COOKIE }]);
   });
 
   it('host: a header without cookie is stripped and delivered, nothing learned', async () => {

@@ -185,35 +185,38 @@ describeTier(
         await harness.datapath.syncLocalPods([
           { addr: ip.dst, hostIfindex: 1, podMac: POD_MAC, hostMac: HOST_VETH_MAC },
         ]);
+        const l4 = parsed.tcp ?? parsed.udp;
+        const protocol = parsed.tcp ? ('TCP' as const) : ('UDP' as const);
+        const noCookie = { serviceId: 0, slot: 0, tag: 0 };
+        const replyKey = l4 && {
+          clientAddr: ip.dst,
+          serverAddr: ip.src,
+          clientPort: l4.dstPort,
+          serverPort: l4.srcPort,
+          protocol,
+        };
+        // A reply's cookie is kept only for a flow the local pod started (bpf/lib/flow.h).
+        if (header.flags & TalariaFlag.REPLY && replyKey)
+          await harness.setFlow('client-half', replyKey, noCookie, 1n);
         const result = await harness.run('fromUplink', input);
         expect(result.retval).toBe(TC_ACT.REDIRECT);
         expect(result.output.toString('hex')).toBe(
           withoutHeader(input, POD_MAC, HOST_VETH_MAC, header).toString('hex'),
         );
 
-        const l4 = parsed.tcp ?? parsed.udp;
         const cookie = { serviceId: header.serviceId, slot: header.slot, tag: header.tag };
         const learned = (flows: FlowEntry[]) =>
           flows.map((f) => ({ key: f.key, cookie: f.cookie }));
-        const client = learned(await harness.datapath.readFlows('client'));
-        const backend = learned(await harness.datapath.readFlows('backend'));
-        const protocol = parsed.tcp ? 'TCP' : 'UDP';
+        // One packet of a flow: the cookie lands in the half-open map of its side.
+        const client = learned(await harness.datapath.readFlows('client-half'));
+        const backend = learned(await harness.datapath.readFlows('backend-half'));
+        expect(await harness.datapath.readFlows('client')).toEqual([]);
+        expect(await harness.datapath.readFlows('backend')).toEqual([]);
         if (!(header.flags & TalariaFlag.COOKIE) || !l4) {
           expect({ client, backend }).toEqual({ client: [], backend: [] });
         } else if (header.flags & TalariaFlag.REPLY) {
           expect({ client, backend }).toEqual({
-            client: [
-              {
-                key: {
-                  clientAddr: ip.dst,
-                  serverAddr: ip.src,
-                  clientPort: l4.dstPort,
-                  serverPort: l4.srcPort,
-                  protocol,
-                },
-                cookie,
-              },
-            ],
+            client: [{ key: replyKey, cookie }],
             backend: [],
           });
         } else {
@@ -285,6 +288,10 @@ describeTier(
           udpIdleTimeoutNs: 0n,
         });
         const cookie = { serviceId: header.serviceId, slot: header.slot, tag: header.tag };
+        // The packet's source is the pod behind the veth (talaria_from_pod checks it).
+        await harness.datapath.syncLocalPods([
+          { addr: ip.src, hostIfindex: 1, podMac: POD_MAC, hostMac: HOST_VETH_MAC },
+        ]);
         if (header.flags & TalariaFlag.REPLY) {
           await harness.setFlow(
             'backend',

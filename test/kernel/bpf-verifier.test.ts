@@ -85,7 +85,13 @@ describeTier('kernel', 'eBPF programs load on this kernel', () => {
   }
 
   it('the loader creates every map with the configured sizes and both programs share them', async () => {
-    const sizes = { clientFlows: 1_000, backendFlows: 2_000, vips: 3_000, localPods: 40 };
+    const sizes = {
+      clientFlows: 1_000,
+      backendFlows: 2_000,
+      halfOpenFlows: 500,
+      vips: 3_000,
+      localPods: 40,
+    };
     const { datapath, programs, reusedMaps } = await loadDatapath({
       bpffs: join(bpffs.path, 'loader'),
       sizes,

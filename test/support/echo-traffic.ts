@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { z } from 'zod';
-import type { NetnsLab } from './netns.ts';
+import { stopChild, type NetnsLab } from './netns.ts';
 
 /**
  * Real TCP and UDP traffic between pods (namespaces): an echo server and echo clients,
@@ -150,4 +150,95 @@ export function echo(
   options: EchoClientOptions,
 ): Promise<EchoReport> {
   return startEchoClient(lab, netns, options).report;
+}
+
+const HELD_CLIENT = `
+const net = require('net'), readline = require('readline');
+const [host, port, localPort] = process.argv.slice(1);
+const socket = net.connect({ host, port: Number(port), localPort: Number(localPort) });
+socket.setNoDelay(true);
+let buffered = '';
+socket.on('connect', () => console.log('connected'));
+socket.on('data', (chunk) => {
+  buffered += chunk;
+  const lines = buffered.split('\\n');
+  buffered = lines.pop();
+  for (const line of lines) console.log('echo ' + line);
+});
+socket.on('error', (e) => { console.log('closed ' + e.code); process.exit(0); });
+socket.on('close', () => { console.log('closed'); process.exit(0); });
+readline.createInterface({ input: process.stdin }).on('line', (line) => socket.write(line + '\\n'));
+`;
+
+/**
+ * A TCP connection held open by a client in `netns`, to be left idle and used again later:
+ * `roundTrip(text)` sends one line and resolves with its echo, or rejects when the connection
+ * closes or nothing comes back within `timeoutMs`.
+ */
+export class HeldConnection {
+  private readonly lines: string[] = [];
+  private readonly waiters = new Set<() => void>();
+
+  private constructor(private readonly child: ChildProcess) {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const lines = out.split('\n');
+      out = lines.pop()!;
+      this.lines.push(...lines);
+      for (const wake of this.waiters) wake();
+    });
+    child.once('exit', () => {
+      this.lines.push('closed (client exited)');
+      for (const wake of this.waiters) wake();
+    });
+  }
+
+  static async open(
+    lab: NetnsLab,
+    netns: string,
+    options: { host: string; port: number; localPort: number },
+  ): Promise<HeldConnection> {
+    const child = lab.spawn(
+      netns,
+      ['node', '-e', HELD_CLIENT, options.host, String(options.port), String(options.localPort)],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    const held = new HeldConnection(child);
+    const first = await held.next(10_000);
+    if (first !== 'connected') throw new Error(`held connection in ${netns}: ${first}`);
+    return held;
+  }
+
+  private next(timeoutMs: number): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const line = this.lines.shift();
+        if (line === undefined) return;
+        cleanup();
+        resolve(line);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`held connection: no answer in ${timeoutMs} ms`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  async roundTrip(text: string, timeoutMs = 10_000): Promise<string> {
+    this.child.stdin?.write(`${text}\n`);
+    const line = await this.next(timeoutMs);
+    if (!line.startsWith('echo ')) throw new Error(`held connection: ${line}`);
+    return line.slice('echo '.length);
+  }
+
+  async close(): Promise<void> {
+    await stopChild(this.child, 2_000);
+  }
 }

@@ -327,9 +327,14 @@ export class HostPathLab {
       offloaded?: boolean;
     }[],
   ): Promise<void> {
+    await this.writeFrontendsText(host, JSON.stringify({ frontends }));
+  }
+
+  /** Writes a frontends file as the controller publishes it (src/controller/frontends-configmap.ts). */
+  async writeFrontendsText(host: LabHost, text: string): Promise<void> {
     await mkdir(join(this.scratch, `host${host.index}`), { recursive: true });
     const partial = `${host.frontendsFile}.partial`;
-    await writeFile(partial, JSON.stringify({ frontends }));
+    await writeFile(partial, text);
     await rename(partial, host.frontendsFile);
   }
 

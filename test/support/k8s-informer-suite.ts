@@ -233,8 +233,10 @@ export function defineInformerSuite(
     withFaults('resume after a watch is cut in the middle of an event line', async () => {
       controller = await startWatchSide(target);
       await expectConverged(target, controller);
-      await watchesOpen(target, 3);
-      expect(target.testServer!.cutWatches({ midEvent: true })).toBe(3);
+      await watchesOpen(target, controller.watcher.informers.length);
+      expect(target.testServer!.cutWatches({ midEvent: true })).toBe(
+        controller.watcher.informers.length,
+      );
       await applyObject(target.client, webSlice(['10.42.77.9']));
       await expectConverged(target, controller);
       expect(listsOf(controller, 'endpointslices')).toBe(1);
@@ -246,15 +248,15 @@ export function defineInformerSuite(
       controller = await startWatchSide(target);
       await expectConverged(target, controller);
       const server = target.testServer!;
-      await watchesOpen(target, 3);
+      await watchesOpen(target, controller.watcher.informers.length);
       server.stallWatches();
       // Missed while stalled, then compacted away: only a relist can find these.
       await deleteObject(target.client, 'EndpointSlice', NS, 'talaria-web-1');
       await applyObject(target.client, webService('10.43.100.11', 'talaria-api'));
       await applyObject(target.client, webSlice(['10.42.77.9'], 'talaria-api-1', 'talaria-api'));
       server.compact();
-      await watchesOpen(target, 3);
-      expect(server.expireWatches()).toBe(3);
+      await watchesOpen(target, controller.watcher.informers.length);
+      expect(server.expireWatches()).toBe(controller.watcher.informers.length);
       await expectConverged(target, controller);
       expect(listsOf(controller, 'services')).toBe(2);
       expect(listsOf(controller, 'endpointslices')).toBe(2);
@@ -267,7 +269,7 @@ export function defineInformerSuite(
       const server = target.testServer!;
       controller = await startWatchSide(target);
       await expectConverged(target, controller);
-      await watchesOpen(target, 3);
+      await watchesOpen(target, controller.watcher.informers.length);
       server.stallWatches();
       await applyObject(target.client, webSlice(['10.42.77.20']));
       server.compact();
@@ -281,7 +283,7 @@ export function defineInformerSuite(
     withFaults('notice a stalled watch by its silence and resume it', async () => {
       controller = await startWatchSide(target, { inactivityTimeoutMs: 400 });
       await expectConverged(target, controller);
-      await watchesOpen(target, 3);
+      await watchesOpen(target, controller.watcher.informers.length);
       target.testServer!.stallWatches();
       await applyObject(target.client, webSlice(['10.42.77.30']));
       await expectConverged(target, controller);
@@ -301,7 +303,7 @@ export function defineInformerSuite(
       );
       expect(services.stats.bookmarks).toBeGreaterThan(0);
       server.compact();
-      await watchesOpen(target, 3);
+      await watchesOpen(target, controller.watcher.informers.length);
       server.cutWatches();
       await applyObject(target.client, webService('10.43.100.11', 'talaria-api'));
       await expectConverged(target, controller);

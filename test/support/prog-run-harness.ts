@@ -7,7 +7,7 @@ import {
   type Cookie,
   type FlowKey,
 } from '../../src/agent/datapath-maps.ts';
-import { loadDatapath, type LoadedDatapath } from '../../src/agent/datapath.ts';
+import { FLOW_MAPS, loadDatapath, type LoadedDatapath } from '../../src/agent/datapath.ts';
 import type { FlowTable } from '../../src/agent/datapath.ts';
 import { mountTempBpffs, type TempBpffs } from './bpffs.ts';
 
@@ -61,14 +61,13 @@ export class ProgRunHarness {
   }
 
   async setFlow(table: FlowTable, key: FlowKey, cookie: Cookie, lastSeenNs = 0n): Promise<void> {
-    await applyMapChanges(
-      this.datapath.mapPin(table === 'client' ? 'tl_client_flow' : 'tl_backend_flow'),
-      [{ op: 'update', key: encodeFlowKey(key), value: encodeFlowValue(cookie, lastSeenNs) }],
-    );
+    await applyMapChanges(this.datapath.mapPin(FLOW_MAPS[table]), [
+      { op: 'update', key: encodeFlowKey(key), value: encodeFlowValue(cookie, lastSeenNs) },
+    ]);
   }
 
   async clearFlows(): Promise<void> {
-    for (const map of ['tl_client_flow', 'tl_backend_flow'] as const) {
+    for (const map of Object.values(FLOW_MAPS)) {
       const pin = this.datapath.mapPin(map);
       const entries = await dumpMap(pin);
       await applyMapChanges(

@@ -127,6 +127,7 @@ describe('agent options', () => {
       bpffs: '/sys/fs/bpf',
       podsDir: '/run/talaria/pods',
       clientFlows: 65_536,
+      halfOpenFlows: 16_384,
       udpIdleTimeoutSeconds: 120,
       tcpIdleTimeoutSeconds: 0,
     });
@@ -135,6 +136,7 @@ describe('agent options', () => {
   it('refuses sizes that are not positive integers and interface names the kernel would not take', () => {
     const base = { uplink: 'eth0', switchMac: '02:00:00:00:00:01', frontends: '/f' };
     expect(agentOptionsSchema.safeParse({ ...base, clientFlows: '0' }).success).toBe(false);
+    expect(agentOptionsSchema.safeParse({ ...base, halfOpenFlows: '1.5' }).success).toBe(false);
     expect(
       agentOptionsSchema.safeParse({ ...base, uplink: 'a-very-long-interface-name' }).success,
     ).toBe(false);

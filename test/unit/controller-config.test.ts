@@ -19,7 +19,15 @@ const example = readFileSync(
 );
 
 const minimal = {
-  switches: [{ name: 'tor1', address: '127.0.0.1:9559', deviceId: 1, mac: '02:00:00:00:00:01' }],
+  switches: [
+    {
+      name: 'tor1',
+      address: '127.0.0.1:9559',
+      deviceId: 1,
+      mac: '02:00:00:00:00:01',
+      insecure: true,
+    },
+  ],
 };
 
 function issuesOf(document: unknown): string[] {
@@ -46,6 +54,7 @@ describe('controller configuration', () => {
           certFile: '/etc/talaria/tls/tls.crt',
           keyFile: '/etc/talaria/tls/tls.key',
         },
+        insecure: false,
       },
     ]);
     expect(config.tagKey).toEqual({
@@ -91,8 +100,14 @@ describe('controller configuration', () => {
     expect(
       issuesOf({
         switches: [
-          { name: 'tor1', address: 'tor1', deviceId: 0, mac: '02:00:00:00:00:01' },
-          { name: 'tor1', address: '10.0.0.2:9559', deviceId: 2, mac: 'zz:00:00:00:00:01' },
+          { name: 'tor1', address: 'tor1', deviceId: 0, mac: '02:00:00:00:00:01', insecure: true },
+          {
+            name: 'tor1',
+            address: '10.0.0.2:9559',
+            deviceId: 2,
+            mac: 'zz:00:00:00:00:01',
+            insecure: true,
+          },
         ],
         nodes: { 'worker-1': { switch: 'tor9', port: 1, mac: '0c:42:a1:00:00:01' } },
         leaderElection: { leaseDurationSeconds: 10, renewDeadlineSeconds: 10 },
@@ -119,6 +134,23 @@ describe('controller configuration', () => {
     expect(() => parseControllerConfig('switches: [', 'broken.yaml')).toThrow(
       /^broken.yaml: \(document\): /,
     );
+  });
+
+  it('refuses a plaintext switch unless the configuration allows it, naming the switch', () => {
+    const plaintext = {
+      name: 'tor7',
+      address: '10.0.0.7:9559',
+      deviceId: 1,
+      mac: '02:00:00:00:00:07',
+    };
+    expect(issuesOf({ switches: [plaintext] })).toEqual([
+      "switches.0: switch 'tor7' has no tls: plaintext P4Runtime is refused; give tls (caFile; certFile and keyFile for mutual TLS) or set insecure: true",
+    ]);
+    expect(issuesOf({ switches: [{ ...plaintext, insecure: true }] })).toEqual([]);
+    expect(
+      issuesOf({ switches: [{ ...plaintext, insecure: true, tls: { caFile: '/ca.crt' } }] }),
+    ).toEqual(["switches.0.insecure: switch 'tor7': insecure: true and tls contradict each other"]);
+    expect(issuesOf({ switches: [{ ...plaintext, tls: { caFile: '/ca.crt' } }] })).toEqual([]);
   });
 
   describe('tag key sources', () => {

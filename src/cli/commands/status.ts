@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { P4RuntimeClient } from '../../p4rt/client.ts';
 import { EntityCodec, type NamedEntity, type NamedTableEntry } from '../../p4rt/entity-codec.ts';
@@ -44,6 +45,10 @@ export const statusCommand = defineCommand({
     switch: { type: 'string' },
     'device-id': { type: 'string' },
     table: { type: 'string', multiple: true },
+    'tls-ca': { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'tls-server-name': { type: 'string' },
   },
   schema: z
     .object({
@@ -55,18 +60,51 @@ export const statusCommand = defineCommand({
         .regex(/^[1-9]\d*$/, 'must be a positive integer')
         .default('1'),
       table: z.array(z.string().min(1)).optional(),
+      'tls-ca': z.string().min(1).optional(),
+      'tls-cert': z.string().min(1).optional(),
+      'tls-key': z.string().min(1).optional(),
+      'tls-server-name': z.string().min(1).optional(),
     })
-    .strict(),
+    .strict()
+    .refine((o) => (o['tls-cert'] === undefined) === (o['tls-key'] === undefined), {
+      message: '--tls-cert and --tls-key go together',
+      path: ['tls-cert'],
+    })
+    .refine(
+      (o) =>
+        o['tls-ca'] !== undefined ||
+        (o['tls-cert'] === undefined && o['tls-server-name'] === undefined),
+      { message: '--tls-cert and --tls-server-name need --tls-ca', path: ['tls-ca'] },
+    ),
   details:
     'Reads every table, action profile and counter of the switch through its own P4Info\n' +
     '(no election: works beside a running controller). --table limits the output to tables\n' +
-    'by name or alias.',
+    'by name or alias. --tls-ca FILE talks TLS to the switch (verifying it with that CA),\n' +
+    '--tls-cert FILE --tls-key FILE add a client certificate (mutual TLS), --tls-server-name\n' +
+    "verifies the certificate against another name than the address's host.",
   async run(options) {
+    const read = (path: string | undefined) => (path === undefined ? undefined : readFile(path));
+    const [rootCerts, certChain, privateKey] = await Promise.all([
+      read(options['tls-ca']),
+      read(options['tls-cert']),
+      read(options['tls-key']),
+    ]);
     const client = new P4RuntimeClient({
       address: options.switch,
       deviceId: options['device-id'],
       electionId: 0n,
       rpcTimeoutMs: 10_000,
+      ...(rootCerts
+        ? {
+            tls: {
+              rootCerts,
+              ...(certChain && privateKey ? { certChain, privateKey } : {}),
+              ...(options['tls-server-name']
+                ? { serverNameOverride: options['tls-server-name'] }
+                : {}),
+            },
+          }
+        : {}),
     });
     try {
       const config = await client.getPipelineConfig('P4INFO_AND_COOKIE');

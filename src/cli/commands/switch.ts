@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { readPipelineFiles } from '../../p4rt/pipeline.ts';
 import { loadPipeline } from '../../target/dataplane/load-pipeline.ts';
+import { readServerTlsFiles } from '../../target/p4runtime/server-tls.ts';
 import { startSwitch } from '../../target/p4runtime/software-switch.ts';
 import { portSpecsSchema } from '../../target/ports/port-spec.ts';
 import { defineCommand } from '../command.ts';
@@ -27,11 +28,22 @@ const schema = z
       .refine((id) => id < 2n ** 64n, 'device id above 2^64-1')
       .default(1n),
     port: portSpecsSchema.default([]),
+    'tls-cert': z.string().min(1).optional(),
+    'tls-key': z.string().min(1).optional(),
+    'tls-client-ca': z.string().min(1).optional(),
   })
   .strict()
   .refine((o) => (o.pipeline === undefined) === (o.p4info === undefined), {
     message: '--pipeline and --p4info go together',
     path: ['pipeline'],
+  })
+  .refine((o) => (o['tls-cert'] === undefined) === (o['tls-key'] === undefined), {
+    message: '--tls-cert and --tls-key go together',
+    path: ['tls-cert'],
+  })
+  .refine((o) => o['tls-client-ca'] === undefined || o['tls-cert'] !== undefined, {
+    message: '--tls-client-ca (mutual TLS) needs --tls-cert and --tls-key',
+    path: ['tls-client-ca'],
   });
 
 export const switchCommand = defineCommand({
@@ -43,6 +55,9 @@ export const switchCommand = defineCommand({
     grpc: { type: 'string' },
     'device-id': { type: 'string' },
     port: { type: 'string', multiple: true },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'tls-client-ca': { type: 'string' },
   },
   schema,
   details: [
@@ -51,15 +66,27 @@ export const switchCommand = defineCommand({
     '--p4info FILE     its P4Info (.txtpb text format, or binary)',
     '--grpc ADDRESS    P4Runtime server address, HOST:PORT or unix:/PATH (default 127.0.0.1:9559)',
     '--device-id N     P4Runtime device id (default 1)',
+    '--tls-cert FILE   serve TLS with this certificate chain (PEM), with --tls-key FILE;',
+    '                  without them the server is plaintext (controllers refuse it unless',
+    '                  their configuration says insecure: true)',
+    '--tls-client-ca FILE  mutual TLS: only clients with a certificate this CA signed',
     '--port N@IF       switch port N on Linux interface IF (raw AF_PACKET, needs root and',
     '                  a C compiler on first use), or N@mem for an unconnected port',
   ].join('\n'),
   async run(options) {
     let pipeline;
+    let tls;
     try {
       if (options.pipeline && options.p4info) {
         const files = await readPipelineFiles(options.pipeline, options.p4info);
         pipeline = { p4DeviceConfig: files.deviceConfig, p4info: files.p4info };
+      }
+      if (options['tls-cert'] && options['tls-key']) {
+        tls = await readServerTlsFiles({
+          cert: options['tls-cert'],
+          key: options['tls-key'],
+          clientCa: options['tls-client-ca'],
+        });
       }
     } catch (error) {
       console.error(`talaria switch: ${(error as Error).message}`);
@@ -70,6 +97,7 @@ export const switchCommand = defineCommand({
       running = await startSwitch({
         deviceId: options['device-id'],
         grpcAddress: options.grpc,
+        ...(tls ? { tls } : {}),
         ports: options.port,
         loadPipeline,
         ...(pipeline ? { pipeline } : {}),
@@ -84,6 +112,7 @@ export const switchCommand = defineCommand({
     );
     console.log(
       `talaria switch: device ${running.deviceId} serving P4Runtime on ${running.address}` +
+        ` (${tls ? (tls.clientCa ? 'mutual TLS' : 'TLS') : 'plaintext'})` +
         `; ports ${ports.join(', ') || 'none'}; pipeline ${pipeline ? options.pipeline : 'none (awaiting a controller)'}`,
     );
     const signal = await new Promise<string>((resolve) => {

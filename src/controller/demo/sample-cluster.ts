@@ -123,7 +123,8 @@ export function sampleCluster(): ApiObject[] {
 /** The fabric configuration of the sample cluster, for a switch at `address`. */
 export function sampleFabricConfig(address: string, deviceId = 1) {
   return {
-    switches: [{ name: 'tor1', address, deviceId, mac: SWITCH_MAC }],
+    // The demo's switch runs in the same process, on loopback.
+    switches: [{ name: 'tor1', address, deviceId, mac: SWITCH_MAC, insecure: true }],
     nodes: Object.fromEntries(
       SAMPLE_NODES.map((n) => [n.name, { switch: 'tor1', port: n.port, mac: n.mac }]),
     ),

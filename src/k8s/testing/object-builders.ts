@@ -149,3 +149,33 @@ export function nodeObject(spec: NodeSpec): ApiObject {
     },
   };
 }
+
+export interface NetworkPolicySpec {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly podSelector?: {
+    readonly matchLabels?: Record<string, string>;
+    readonly matchExpressions?: readonly {
+      readonly key: string;
+      readonly operator: string;
+      readonly values?: readonly string[];
+    }[];
+  };
+  readonly policyTypes?: readonly ('Ingress' | 'Egress')[];
+  readonly ingress?: readonly unknown[];
+  readonly egress?: readonly unknown[];
+}
+
+export function networkPolicyObject(spec: NetworkPolicySpec): ApiObject {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: spec.name, namespace: spec.namespace ?? 'default' },
+    spec: {
+      podSelector: spec.podSelector ?? {},
+      ...(spec.policyTypes ? { policyTypes: spec.policyTypes } : {}),
+      ...(spec.ingress ? { ingress: spec.ingress } : {}),
+      ...(spec.egress ? { egress: spec.egress } : {}),
+    },
+  };
+}

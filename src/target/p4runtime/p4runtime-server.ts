@@ -1,9 +1,4 @@
-import {
-  Server,
-  ServerCredentials,
-  status as GrpcStatus,
-  type ServerDuplexStream,
-} from '@grpc/grpc-js';
+import { Server, status as GrpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
 import type { P4RuntimeHandlers } from '../../p4rt/generated/p4/v1/P4Runtime.ts';
 import type { StreamMessageRequest__Output } from '../../p4rt/generated/p4/v1/StreamMessageRequest.ts';
 import type { StreamMessageResponse } from '../../p4rt/generated/p4/v1/StreamMessageResponse.ts';
@@ -17,6 +12,7 @@ import {
   rpcError,
   toP4RuntimeError,
 } from './p4runtime-error.ts';
+import { serverCredentials, type ServerTls } from './server-tls.ts';
 
 /** The P4Runtime version of proto/ (Capabilities answers it). */
 export const p4RuntimeApiVersion = '1.5.0';
@@ -45,12 +41,18 @@ export class P4RuntimeServer {
 
   /**
    * Starts serving `device` on `address`: host:port (port 0 picks a free one) or
-   * unix:/path (a socket file, reachable from other network namespaces).
+   * unix:/path (a socket file, reachable from other network namespaces); with TLS when
+   * `tls` is given (server-tls.ts), plaintext otherwise.
    */
-  static async start(device: P4RuntimeDevice, address: string): Promise<P4RuntimeServer> {
+  static async start(
+    device: P4RuntimeDevice,
+    address: string,
+    tls?: ServerTls,
+  ): Promise<P4RuntimeServer> {
+    const credentials = serverCredentials(tls);
     const server = new Server({ 'grpc.max_receive_message_length': maxReceiveMessageBytes });
     const port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) =>
+      server.bindAsync(address, credentials, (error, bound) =>
         error ? reject(new Error(`cannot listen on ${address}: ${error.message}`)) : resolve(bound),
       );
     });

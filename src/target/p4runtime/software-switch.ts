@@ -6,12 +6,15 @@ import type { Port } from '../ports/port.ts';
 import type { PortSpec } from '../ports/port-spec.ts';
 import { P4RuntimeDevice } from './p4runtime-device.ts';
 import { P4RuntimeServer } from './p4runtime-server.ts';
+import type { ServerTls } from './server-tls.ts';
 
 export interface SoftwareSwitchOptions {
   /** The P4Runtime device id (BMv2's --device-id); must be > 0. */
   readonly deviceId: bigint;
   /** host:port for the gRPC server; port 0 picks a free one (see RunningSwitch.address). */
   readonly grpcAddress: string;
+  /** TLS (mutual with a client CA) of the P4Runtime server; absent, plaintext. */
+  readonly tls?: ServerTls;
   readonly ports: readonly PortSpec[];
   /** Loads BMv2 JSON into a data plane pipeline (the embedded interpreter). */
   readonly loadPipeline: LoadPipeline;
@@ -86,7 +89,7 @@ export async function startSwitch(options: SoftwareSwitchOptions): Promise<Runni
 
   let server: P4RuntimeServer;
   try {
-    server = await P4RuntimeServer.start(device, options.grpcAddress);
+    server = await P4RuntimeServer.start(device, options.grpcAddress, options.tls);
   } catch (error) {
     await Promise.all(portList.map((p) => p.close()));
     throw error;

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { parseFrontendsFile } from '../../src/agent/frontends-file.ts';
+import { parseControllerConfig } from '../../src/controller/config.ts';
+import { Controller } from '../../src/controller/controller.ts';
+import { sampleCluster, sampleFabricConfig } from '../../src/controller/demo/sample-cluster.ts';
+import {
+  FRONTENDS_CONFIGMAP,
+  FRONTENDS_FILE_KEY,
+} from '../../src/controller/frontends-configmap.ts';
+import { createLogger } from '../../src/controller/logger.ts';
+import { ApiClient } from '../../src/k8s/api-client.ts';
+import { TestApiServer } from '../../src/k8s/testing/api-server.ts';
+import { networkPolicyObject } from '../../src/k8s/testing/object-builders.ts';
+import { pipelineOf } from '../../src/p4rt/pipeline.ts';
+import { loadPipeline } from '../../src/target/index.ts';
+import { startSwitch } from '../../src/target/p4runtime/software-switch.ts';
+import { talariaPipeline } from '../support/conformance/pipelines.ts';
+import { eventually } from '../support/k8s-api-target.ts';
+
+/**
+ * The controller, the test API server and the embedded switch: an ingress NetworkPolicy
+ * that selects kube-dns's pods takes kube-dns off the frontends the agents get, with a
+ * Warning Event on the Service and a metric, and deleting the policy brings it back.
+ */
+
+const DNS_VIP = '10.96.0.53';
+const files = talariaPipeline();
+(files ? describe : describe.skip)(
+  files
+    ? 'the controller and NetworkPolicies'
+    : 'the controller and NetworkPolicies [skipped: p4/build not built]',
+  () => {
+    it('keeps a Service whose backends an ingress policy selects off the fast path, and says why', async () => {
+      const server = await TestApiServer.start();
+      const device = await startSwitch({
+        deviceId: 1n,
+        grpcAddress: '127.0.0.1:0',
+        ports: [],
+        loadPipeline,
+      });
+      let controller: Controller | undefined;
+      try {
+        for (const object of sampleCluster()) server.apply(object);
+        server.apply(
+          networkPolicyObject({
+            name: 'dns-from-pods-only',
+            namespace: 'kube-system',
+            podSelector: { matchLabels: { app: 'kube-dns' } },
+          }),
+        );
+        controller = await Controller.start({
+          client: new ApiClient(server.kubeConfig()),
+          config: parseControllerConfig(
+            JSON.stringify({
+              ...sampleFabricConfig(device.address),
+              leaderElection: { namespace: 'talaria-system' },
+            }),
+            'test',
+          ),
+          identity: 'replica-a',
+          logger: createLogger('replica-a', { level: 'error', trace: '' }),
+          pipeline: pipelineOf(files!.p4info, files!.json),
+          timing: {
+            leaseDurationMs: 1500,
+            renewDeadlineMs: 1000,
+            retryPeriodMs: 100,
+            coalesceMs: 10,
+          },
+          httpListen: false,
+        });
+        const published = () => {
+          const map = server
+            .list('ConfigMap')
+            .find(
+              (c) =>
+                c.metadata.name === FRONTENDS_CONFIGMAP &&
+                c.metadata.namespace === 'talaria-system',
+            ) as { data: Record<string, string> } | undefined;
+          return map && parseFrontendsFile(map.data[FRONTENDS_FILE_KEY]!, 'ConfigMap');
+        };
+        await eventually(() => expect(published()?.length).toBeGreaterThan(0));
+        expect(published()!.map((f) => f.addr)).not.toContain(DNS_VIP);
+        expect(published()!.map((f) => f.addr)).toContain('10.96.0.10');
+
+        await eventually(() =>
+          expect(
+            server
+              .list('Event')
+              .filter(
+                (e) =>
+                  (e as { regarding?: { name?: string } }).regarding?.name === 'kube-dns' &&
+                  (e as { reason?: string }).reason === 'NotOffloaded',
+              )
+              .map((e) => (e as { note?: string }).note),
+          ).toContain(
+            "backends selected by ingress NetworkPolicy kube-system/dns-from-pods-only: kept on the hosts' path, where the policy is enforced",
+          ),
+        );
+        expect(controller.metrics.render()).toMatch(/^talaria_model_network_policy_guarded 2$/m);
+
+        server.remove('NetworkPolicy', 'kube-system', 'dns-from-pods-only');
+        await eventually(() => expect(published()!.map((f) => f.addr)).toContain(DNS_VIP));
+        expect(controller.metrics.render()).toMatch(/^talaria_model_network_policy_guarded 0$/m);
+      } finally {
+        await controller?.stop();
+        await device.stop();
+        await server.stop();
+      }
+    });
+  },
+);
