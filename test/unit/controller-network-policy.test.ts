@@ -7,7 +7,7 @@ import {
   FRONTENDS_CONFIGMAP,
   FRONTENDS_FILE_KEY,
 } from '../../src/controller/frontends-configmap.ts';
-import { createLogger } from '../../src/controller/logger.ts';
+import { createLogger } from '../../src/base/logger.ts';
 import { ApiClient } from '../../src/k8s/api-client.ts';
 import { TestApiServer } from '../../src/k8s/testing/api-server.ts';
 import { networkPolicyObject } from '../../src/k8s/testing/object-builders.ts';
@@ -15,7 +15,7 @@ import { pipelineOf } from '../../src/p4rt/pipeline.ts';
 import { loadPipeline } from '../../src/target/index.ts';
 import { startSwitch } from '../../src/target/p4runtime/software-switch.ts';
 import { talariaPipeline } from '../support/conformance/pipelines.ts';
-import { eventually } from '../support/k8s-api-target.ts';
+import { eventually } from '../support/eventually.ts';
 
 /**
  * The controller, the test API server and the embedded switch: an ingress NetworkPolicy
