@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import type { LogFields, Logger } from '../base/logger.ts';
 import { DEFAULT_DATAPATH_SIZES, type DatapathConfig, type LocalPod } from './datapath-maps.ts';
 import { Datapath, loadDatapath, type LoadedDatapath } from './datapath.ts';
 import { parseFrontendsFile } from './frontends-file.ts';
@@ -54,13 +55,11 @@ export const agentOptionsSchema = z
 
 export type AgentOptions = z.infer<typeof agentOptionsSchema>;
 
-/** One line of the agent's log: what happened, with its facts. */
-export interface AgentEvent {
+/** What happened (the log line's message) with its facts (its fields). */
+interface AgentEvent {
   readonly event: string;
-  readonly [field: string]: unknown;
+  readonly fields: LogFields;
 }
-
-export type AgentLog = (event: AgentEvent) => void;
 
 const seconds = (s: number) => BigInt(Math.round(s * 1e9));
 
@@ -77,7 +76,7 @@ export class NodeAgent {
   private constructor(
     private readonly options: AgentOptions,
     private readonly loaded: LoadedDatapath,
-    private readonly log: AgentLog,
+    private readonly log: Logger,
   ) {}
 
   get datapath(): Datapath {
@@ -85,7 +84,7 @@ export class NodeAgent {
   }
 
   /** Loads and attaches the data path, makes one full pass, and keeps passing until stop(). */
-  static async start(options: AgentOptions, log: AgentLog): Promise<NodeAgent> {
+  static async start(options: AgentOptions, log: Logger): Promise<NodeAgent> {
     const loaded = await loadDatapath({
       bpffs: options.bpffs,
       sizes: {
@@ -95,15 +94,14 @@ export class NodeAgent {
         localPods: options.localPods,
       },
     });
-    log({
-      event: 'datapath-loaded',
+    log.info('datapath-loaded', {
       root: loaded.datapath.root,
       generation: loaded.programs.generation,
       reusedMaps: loaded.reusedMaps,
     });
     const uplink = await findLink(options.uplink);
     await attachProgram(uplink.name, 'ingress', loaded.programs.programPin('fromUplink'));
-    log({ event: 'uplink-attached', uplink: uplink.name, ifindex: uplink.ifindex });
+    log.info('uplink-attached', { uplink: uplink.name, ifindex: uplink.ifindex });
 
     const agent = new NodeAgent(options, loaded, log);
     await agent.pass();
@@ -112,7 +110,7 @@ export class NodeAgent {
     await mkdir(options.podsDir, { recursive: true });
     agent.watcher = watch(options.podsDir, () => agent.wake?.());
     agent.loopDone = agent.loop();
-    log({ event: 'ready', pods: agent.attached.size });
+    log.info('ready', { pods: agent.attached.size });
     return agent;
   }
 
@@ -138,7 +136,7 @@ export class NodeAgent {
       try {
         await this.pass();
       } catch (error) {
-        this.log({ event: 'pass-failed', error: (error as Error).message });
+        this.log.warn('pass-failed', { error: error as Error });
       }
     }
   }
@@ -170,8 +168,7 @@ export class NodeAgent {
       this.lastConfig === '' ? undefined : (JSON.parse(this.lastConfig) as DatapathConfig).enabled;
     this.lastConfig = serialized;
     if (wasEnabled !== config.enabled) {
-      this.log({
-        event: config.enabled ? 'fast-path-enabled' : 'fast-path-disabled',
+      this.log.info(config.enabled ? 'fast-path-enabled' : 'fast-path-disabled', {
         uplink: this.options.uplink,
         uplinkState: uplink?.operState ?? 'absent',
       });
@@ -180,8 +177,7 @@ export class NodeAgent {
 
   private async syncPods(links: readonly Link[]): Promise<void> {
     const { records, invalid } = await scanPodRecords(this.options.podsDir);
-    for (const { file, problem } of invalid)
-      this.log({ event: 'pod-record-invalid', file, problem });
+    for (const { file, problem } of invalid) this.log.warn('pod-record-invalid', { file, problem });
     const byIndex = new Map(links.map((link) => [link.ifindex, link]));
     // A record whose veth is gone (or was reused by another pod) describes no pod any more.
     const live = records.filter((r) => byIndex.get(r.hostIfindex)?.name === r.hostIfname);
@@ -195,7 +191,7 @@ export class NodeAgent {
       if (record?.hostIfindex === ifindex) continue;
       if (byIndex.get(ifindex)?.name === ifname) await detachPod(ifname);
       this.attached.delete(ifname);
-      events.push({ event: 'pod-detached', hostIfname: ifname });
+      events.push({ event: 'pod-detached', fields: { hostIfname: ifname } });
     }
     for (const record of live) {
       if (this.attached.get(record.hostIfname) === record.hostIfindex) continue;
@@ -206,7 +202,7 @@ export class NodeAgent {
       events.push(podEvent('pod-attached', record));
     }
     await this.datapath.syncLocalPods(live.map(localPodOf));
-    for (const event of events) this.log(event);
+    for (const { event, fields } of events) this.log.info(event, fields);
   }
 
   private async syncFrontends(): Promise<void> {
@@ -215,8 +211,7 @@ export class NodeAgent {
     const vips = text === undefined ? [] : parseFrontendsFile(text, this.options.frontends);
     const result = await this.datapath.syncVips(vips);
     this.lastFrontends = text;
-    this.log({
-      event: 'vips-synced',
+    this.log.info('vips-synced', {
       source: text === undefined ? 'absent: no VIP is offloaded' : this.options.frontends,
       total: vips.length,
       ...result,
@@ -241,9 +236,11 @@ function localPodOf(record: PodRecord): LocalPod {
 function podEvent(event: string, record: PodRecord): AgentEvent {
   return {
     event,
-    podIp: record.podIp,
-    hostIfname: record.hostIfname,
-    containerId: record.containerId,
+    fields: {
+      podIp: record.podIp,
+      hostIfname: record.hostIfname,
+      containerId: record.containerId,
+    },
   };
 }
 
@@ -252,21 +249,21 @@ function podEvent(event: string, record: PodRecord): AgentEvent {
  * every pod veth in tl_local_pods, then every pin (maps and the flows in them, programs). For `talaria agent
  * --mode detach`, before uninstalling or downgrading.
  */
-export async function detachDatapath(bpffs: string, log: AgentLog): Promise<void> {
+export async function detachDatapath(bpffs: string, log: Logger): Promise<void> {
   const datapath = new Datapath(bpffs);
   const links = new Map((await listLinks()).map((link) => [link.ifindex, link.name]));
   const config = await datapath.readConfig().catch(() => undefined);
   const uplink = config && links.get(config.uplinkIfindex);
   if (uplink) {
     await detachProgram(uplink, 'ingress');
-    log({ event: 'detached', interface: uplink });
+    log.info('detached', { interface: uplink });
   }
   for (const pod of await datapath.readLocalPods().catch(() => [])) {
     const name = links.get(pod.hostIfindex);
     if (!name) continue;
     await detachPod(name);
-    log({ event: 'detached', interface: name });
+    log.info('detached', { interface: name });
   }
   await datapath.unpinAll();
-  log({ event: 'unpinned', root: datapath.root });
+  log.info('unpinned', { root: datapath.root });
 }

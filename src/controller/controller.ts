@@ -15,7 +15,7 @@ import { modelConfigOf, type ControllerConfig } from './config.ts';
 import { DesiredStatePipeline } from './desired-state-pipeline.ts';
 import { FrontendsConfigMap, offloadedFrontendsFile } from './frontends-configmap.ts';
 import { ProbeServer } from './http-server.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../base/logger.ts';
 import { MetricsRegistry } from '../metrics/registry.ts';
 
 export const REPORTING_CONTROLLER = 'talaria.dev/controller';
@@ -188,7 +188,6 @@ export class Controller {
     }
     if (!this.elector.isLeader) return;
     this.currentLeadership = leadership;
-    const reconcileLog = logger.child('reconcile');
     this.writers = new Reconciler(
       {
         switches,
@@ -200,7 +199,7 @@ export class Controller {
       },
       {
         metrics: this.reconcileMetrics,
-        log: (level, message, fields) => reconcileLog[level](message, fields),
+        log: logger.child('reconcile'),
       },
     );
     this.writers.start();

@@ -5,7 +5,7 @@ import { hostRoutes, unattachedNodes } from '../model/host-routes.ts';
 import type { ModelConfig } from '../model/model-config.ts';
 import { serviceModel, usesNodes } from '../model/service-frontends.ts';
 import { DrainClock } from './drain-clock.ts';
-import { silentLogger, type Logger } from './logger.ts';
+import { silentLogger, type Logger } from '../base/logger.ts';
 import type { MetricsRegistry } from '../metrics/registry.ts';
 
 export interface DesiredStatePipelineOptions {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ApiClient } from '../k8s/api-client.ts';
 import type { DesiredState, NotOffloaded } from '../model/desired-state.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../base/logger.ts';
 
 /**
  * The ConfigMap the host agents mount as their frontends file (deploy/agent,

@@ -1,6 +1,6 @@
 import { ListWatch, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { silentLogger, type Logger } from '../controller/logger.ts';
+import { silentLogger, type Logger } from '../base/logger.ts';
 import type { Counter, MetricsRegistry } from '../metrics/registry.ts';
 import { Backoff } from '../p4rt/backoff.ts';
 import type { ApiClient } from './api-client.ts';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Logger } from '../controller/logger.ts';
+import type { Logger } from '../base/logger.ts';
 import type { Counter, MetricsRegistry } from '../metrics/registry.ts';
 import type { EventRecorder, EventSubject } from './event-recorder.ts';
 import { SERVICE_NAME_LABEL } from './objects/endpoint-slice.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { silentLogger, type Logger } from '../controller/logger.ts';
+import { silentLogger, type Logger } from '../base/logger.ts';
 import type { MetricsRegistry } from '../metrics/registry.ts';
 import type { ApiClient } from './api-client.ts';
 import { microTime } from './event-recorder.ts';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DesiredStatePipeline } from '../../src/controller/desired-state-pipeline.ts';
 import { MetricsRegistry } from '../../src/metrics/registry.ts';
-import { createLogger, type Logger } from '../../src/controller/logger.ts';
+import { createLogger, type Logger } from '../../src/base/logger.ts';
 import { ApiClient } from '../../src/k8s/api-client.ts';
 import { ClusterWatcher } from '../../src/k8s/cluster-watcher.ts';
 import { EventRecorder } from '../../src/k8s/event-recorder.ts';
@@ -118,7 +118,7 @@ export async function startWatchSide(
   options: { pageSize?: number; inactivityTimeoutMs?: number } = {},
 ): Promise<Controller> {
   const logLines: string[] = [];
-  const logger: Logger = createLogger('test', { write: (line) => logLines.push(line), trace: '' });
+  const logger: Logger = createLogger('test', { output: (line) => logLines.push(line), trace: '' });
   const metrics = new MetricsRegistry();
   const client = new ApiClient(target.proxiedKubeConfig());
   const events = new EventRecorder(client, {

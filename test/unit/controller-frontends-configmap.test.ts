@@ -9,7 +9,7 @@ import {
 import { parseControllerConfig } from '../../src/controller/config.ts';
 import { Controller } from '../../src/controller/controller.ts';
 import { sampleCluster, sampleFabricConfig } from '../../src/controller/demo/sample-cluster.ts';
-import { createLogger } from '../../src/controller/logger.ts';
+import { createLogger } from '../../src/base/logger.ts';
 import { ApiClient } from '../../src/k8s/api-client.ts';
 import { TestApiServer } from '../../src/k8s/testing/api-server.ts';
 import type { DesiredState, Frontend } from '../../src/model/desired-state.ts';

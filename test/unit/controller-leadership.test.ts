@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseControllerConfig } from '../../src/controller/config.ts';
 import { Controller } from '../../src/controller/controller.ts';
 import { sampleCluster, sampleFabricConfig } from '../../src/controller/demo/sample-cluster.ts';
-import { createLogger } from '../../src/controller/logger.ts';
+import { createLogger } from '../../src/base/logger.ts';
 import { ApiClient } from '../../src/k8s/api-client.ts';
 import { TestApiServer } from '../../src/k8s/testing/api-server.ts';
 import { eventually, targetFor, type ApiTarget } from '../support/k8s-api-target.ts';

@@ -1,12 +1,8 @@
 import { text } from 'node:stream/consumers';
 import { z } from 'zod';
 import { cniErrorResult, CniError, runCniPlugin } from '../../agent/cni-plugin.ts';
-import {
-  agentOptionsSchema,
-  detachDatapath,
-  NodeAgent,
-  type AgentEvent,
-} from '../../agent/node-agent.ts';
+import { agentOptionsSchema, detachDatapath, NodeAgent } from '../../agent/node-agent.ts';
+import { createLogger } from '../../base/logger.ts';
 import { defineCommand } from '../command.ts';
 
 const MODES = ['run', 'detach', 'cni'] as const;
@@ -73,19 +69,17 @@ function toAgentOptions(options: CliOptions) {
   return Object.fromEntries(defined);
 }
 
-/** The agent's log: one JSON object per line on stdout. */
-function logEvent(event: AgentEvent): void {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
-}
+/** The agent's log: JSON lines on stdout (the CNI mode logs nothing: stdout is its result). */
+const log = createLogger('agent', { output: 'stdout' });
 
 async function runAgent(options: CliOptions): Promise<number> {
-  const agent = await NodeAgent.start(agentOptionsSchema.parse(toAgentOptions(options)), logEvent);
+  const agent = await NodeAgent.start(agentOptionsSchema.parse(toAgentOptions(options)), log);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
   await agent.stop();
-  logEvent({ event: 'stopped', datapath: 'left attached and pinned; --mode detach removes it' });
+  log.info('stopped', { datapath: 'left attached and pinned; --mode detach removes it' });
   return 0;
 }
 
@@ -138,7 +132,7 @@ export const agentCommand = defineCommand({
       case 'run':
         return runAgent(options);
       case 'detach':
-        await detachDatapath(options.bpffs ?? '/sys/fs/bpf', logEvent);
+        await detachDatapath(options.bpffs ?? '/sys/fs/bpf', log);
         return 0;
       case 'cni':
         return runCni();

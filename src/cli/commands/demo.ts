@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { createLogger } from '../../controller/logger.ts';
+import { createLogger } from '../../base/logger.ts';
 import {
   DEMO_PIPELINE_FILES,
   startDemoRuntime,

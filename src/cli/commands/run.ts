@@ -9,7 +9,7 @@ import {
   resolveTagKey,
 } from '../../controller/config.ts';
 import { Controller } from '../../controller/controller.ts';
-import { createLogger } from '../../controller/logger.ts';
+import { createLogger } from '../../base/logger.ts';
 import { readPipelineFiles } from '../../p4rt/pipeline.ts';
 import { ApiClient } from '../../k8s/api-client.ts';
 import { defineCommand } from '../command.ts';

@@ -6,7 +6,7 @@ import { startSwitch, type RunningSwitch } from '../../target/p4runtime/software
 import { ApiClient } from '../../k8s/api-client.ts';
 import { parseControllerConfig } from '../config.ts';
 import { Controller } from '../controller.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../base/logger.ts';
 import { SAMPLE_NODES, sampleCluster, sampleFabricConfig } from './sample-cluster.ts';
 
 /** The compiled P4 program the demo pushes to its switch (committed under p4/build). */
