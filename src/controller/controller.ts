@@ -14,7 +14,7 @@ import type { ReconcilerOptions } from '../reconcile/reconciler-options.ts';
 import { modelConfigOf, type ControllerConfig } from './config.ts';
 import { DesiredStatePipeline } from './desired-state-pipeline.ts';
 import { FrontendsConfigMap, offloadedFrontendsFile } from './frontends-configmap.ts';
-import { ProbeServer } from './http-server.ts';
+import { ProbeServer } from '../base/probe-server.ts';
 import type { Logger } from '../base/logger.ts';
 import { MetricsRegistry } from '../metrics/registry.ts';
 

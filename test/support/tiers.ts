@@ -26,30 +26,63 @@ function kernelTier(): TierAvailability {
   return { available: true, reason: 'root, iproute2, clang, bpftool and iptables present' };
 }
 
-function dockerAnswers(): boolean {
+/** Why no container engine can be used here, or undefined when `docker info` answers. */
+function engineProblem(): string | undefined {
+  if (!commandExists('docker')) return 'no docker CLI on PATH';
   try {
-    execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 5_000 });
+    execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 10_000 });
+    return undefined;
+  } catch {
+    return 'no container engine answers (docker info failed)';
+  }
+}
+
+const engine = engineProblem();
+
+/** Whether the engine has `image` already (no registry is assumed reachable). */
+function hasImage(image: string): boolean {
+  try {
+    execFileSync('docker', ['image', 'inspect', image], { stdio: 'ignore', timeout: 10_000 });
     return true;
   } catch {
     return false;
   }
 }
 
+/** A tier that runs containers of `images`: an engine must answer and hold each image. */
+export function containerTier(what: string, images: readonly string[]): TierAvailability {
+  if (engine) return { available: false, reason: `${what} needs a container engine: ${engine}` };
+  const missing = images.filter((image) => !hasImage(image));
+  if (missing.length > 0) {
+    return {
+      available: false,
+      reason: `${what} needs the image${missing.length > 1 ? 's' : ''} ${missing.join(', ')} on the engine (pull or build it; docs/testing.md)`,
+    };
+  }
+  return { available: true, reason: `the engine holds ${images.join(', ')}` };
+}
+
 function bmv2Tier(): TierAvailability {
   if (commandExists('simple_switch_grpc')) {
     return { available: true, reason: 'simple_switch_grpc on PATH' };
   }
-  if (dockerAnswers())
-    return { available: true, reason: 'a Docker engine answers (testcontainers)' };
-  return {
-    available: false,
-    reason: 'bmv2 tier needs simple_switch_grpc on PATH or a Docker engine, neither is here',
-  };
+  return { available: false, reason: 'bmv2 tier needs simple_switch_grpc on PATH' };
 }
+
+/** The BMv2 image of the container tier: TALARIA_BMV2_IMAGE, default p4lang's official one. */
+export const BMV2_IMAGE = process.env.TALARIA_BMV2_IMAGE ?? 'p4lang/behavioral-model:latest';
+
+/** The bases the Dockerfile builds on (scripts/build-base-images.sh makes them). */
+export const BASE_IMAGES = {
+  base: process.env.TALARIA_BASE_IMAGE ?? 'talaria-base:bookworm-node20',
+  build: process.env.TALARIA_BUILD_IMAGE ?? 'talaria-build:bookworm-node20',
+} as const;
 
 export const tiers = {
   kernel: kernelTier(),
   bmv2: bmv2Tier(),
+  bmv2Container: containerTier('bmv2 container tier', [BMV2_IMAGE]),
+  image: containerTier('image tier', [BASE_IMAGES.base, BASE_IMAGES.build]),
 } as const;
 
 /**

@@ -202,7 +202,13 @@ describe('pod records and the CNI plugin', () => {
       ips: [{ address: '10.200.1.2/24', interface: 0 }],
       dns: {},
     };
-    const config = { cniVersion: '1.0.0', name: 'n', type: 'talaria-cni', podsDir: dir, prevResult };
+    const config = {
+      cniVersion: '1.0.0',
+      name: 'n',
+      type: 'talaria-cni',
+      podsDir: dir,
+      prevResult,
+    };
     const env = {
       CNI_COMMAND: 'ADD',
       CNI_CONTAINERID: 'c1',
