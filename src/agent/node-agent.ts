@@ -2,11 +2,12 @@ import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { LogFields, Logger } from '../base/logger.ts';
+import { AgentMetrics } from './agent-metrics.ts';
 import { DEFAULT_DATAPATH_SIZES, type DatapathConfig, type LocalPod } from './datapath-maps.ts';
 import { Datapath, loadDatapath, type LoadedDatapath } from './datapath.ts';
 import { parseFrontendsFile } from './frontends-file.ts';
 import { findLink, listLinks, type Link } from './links.ts';
-import { scanPodRecords, type PodRecord } from './pod-records.ts';
+import { scanKernelPathRecords, scanPodRecords, type PodRecord } from './pod-records.ts';
 import { attachProgram, detachProgram } from './tc.ts';
 
 /**
@@ -72,19 +73,32 @@ export class NodeAgent {
   private readonly attached = new Map<string, number>();
   private lastConfig = '';
   private lastFrontends: string | undefined = '';
+  /** Pods the CNI plugin left on the kernel path, already logged: `<container>/<if>`. */
+  private readonly kernelPathPods = new Set<string>();
+  private lastPassOk = false;
 
   private constructor(
     private readonly options: AgentOptions,
     private readonly loaded: LoadedDatapath,
     private readonly log: Logger,
+    readonly metrics: AgentMetrics,
   ) {}
+
+  /** Readiness: the last pass brought everything in step. */
+  get ready(): boolean {
+    return this.running && this.lastPassOk;
+  }
 
   get datapath(): Datapath {
     return this.loaded.datapath;
   }
 
   /** Loads and attaches the data path, makes one full pass, and keeps passing until stop(). */
-  static async start(options: AgentOptions, log: Logger): Promise<NodeAgent> {
+  static async start(
+    options: AgentOptions,
+    log: Logger,
+    metrics = new AgentMetrics(),
+  ): Promise<NodeAgent> {
     const loaded = await loadDatapath({
       bpffs: options.bpffs,
       sizes: {
@@ -103,7 +117,7 @@ export class NodeAgent {
     await attachProgram(uplink.name, 'ingress', loaded.programs.programPin('fromUplink'));
     log.info('uplink-attached', { uplink: uplink.name, ifindex: uplink.ifindex });
 
-    const agent = new NodeAgent(options, loaded, log);
+    const agent = new NodeAgent(options, loaded, log, metrics);
     await agent.pass();
     // Every hook now runs this generation's programs: the older pins can go.
     await loaded.programs.removeEarlierGenerations();
@@ -136,6 +150,8 @@ export class NodeAgent {
       try {
         await this.pass();
       } catch (error) {
+        this.lastPassOk = false;
+        this.metrics.passFailures.inc();
         this.log.warn('pass-failed', { error: error as Error });
       }
     }
@@ -147,6 +163,8 @@ export class NodeAgent {
     await this.syncConfig(links);
     await this.syncPods(links);
     await this.syncFrontends();
+    this.lastPassOk = true;
+    this.metrics.passes.inc();
   }
 
   private async syncConfig(links: readonly Link[]): Promise<void> {
@@ -164,6 +182,7 @@ export class NodeAgent {
     );
     if (serialized === this.lastConfig) return;
     await this.datapath.writeConfig(config);
+    this.metrics.fastPathEnabled.set(config.enabled ? 1 : 0);
     const wasEnabled =
       this.lastConfig === '' ? undefined : (JSON.parse(this.lastConfig) as DatapathConfig).enabled;
     this.lastConfig = serialized;
@@ -203,6 +222,24 @@ export class NodeAgent {
     }
     await this.datapath.syncLocalPods(live.map(localPodOf));
     for (const { event, fields } of events) this.log.info(event, fields);
+    this.metrics.pods.set(this.attached.size, { path: 'fast' });
+    await this.reportKernelPathPods();
+  }
+
+  /** Pods the CNI plugin could not give the fast path: logged once each, and counted. */
+  private async reportKernelPathPods(): Promise<void> {
+    const records = await scanKernelPathRecords(this.options.podsDir);
+    const current = new Set<string>();
+    for (const { containerId, ifName, reason } of records) {
+      const key = `${containerId}/${ifName}`;
+      current.add(key);
+      if (!this.kernelPathPods.has(key)) {
+        this.log.warn('pod-on-kernel-path', { containerId, ifName, reason });
+      }
+    }
+    this.kernelPathPods.clear();
+    for (const key of current) this.kernelPathPods.add(key);
+    this.metrics.pods.set(records.length, { path: 'kernel' });
   }
 
   private async syncFrontends(): Promise<void> {
@@ -211,6 +248,7 @@ export class NodeAgent {
     const vips = text === undefined ? [] : parseFrontendsFile(text, this.options.frontends);
     const result = await this.datapath.syncVips(vips);
     this.lastFrontends = text;
+    this.metrics.vips.set(vips.length);
     this.log.info('vips-synced', {
       source: text === undefined ? 'absent: no VIP is offloaded' : this.options.frontends,
       total: vips.length,

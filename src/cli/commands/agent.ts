@@ -2,7 +2,9 @@ import { text } from 'node:stream/consumers';
 import { z } from 'zod';
 import { cniErrorResult, CniError, runCniPlugin } from '../../agent/cni-plugin.ts';
 import { agentOptionsSchema, detachDatapath, NodeAgent } from '../../agent/node-agent.ts';
+import { AgentMetrics } from '../../agent/agent-metrics.ts';
 import { createLogger } from '../../base/logger.ts';
+import { ProbeServer } from '../../base/probe-server.ts';
 import { defineCommand } from '../command.ts';
 
 const MODES = ['run', 'detach', 'cni'] as const;
@@ -25,6 +27,10 @@ const schema = z
     'tcp-idle-timeout': z.string().optional(),
     'udp-idle-timeout': z.string().optional(),
     'poll-interval-ms': z.string().optional(),
+    'http-listen': z
+      .string()
+      .regex(/^\S+:\d{1,5}$/, 'expected HOST:PORT')
+      .default('0.0.0.0:9465'),
   })
   .strict()
   .superRefine((options, ctx) => {
@@ -51,7 +57,7 @@ function optionName(field: string): string {
   return field;
 }
 
-function toAgentOptions(options: CliOptions) {
+function toAgentOptions(options: Omit<CliOptions, 'http-listen'>) {
   const defined = Object.entries({
     uplink: options.uplink,
     switchMac: options['switch-mac'],
@@ -73,12 +79,34 @@ function toAgentOptions(options: CliOptions) {
 const log = createLogger('agent', { output: 'stdout' });
 
 async function runAgent(options: CliOptions): Promise<number> {
-  const agent = await NodeAgent.start(agentOptionsSchema.parse(toAgentOptions(options)), log);
+  // Probes and metrics first, so that a slow or failing start is visible.
+  const metrics = new AgentMetrics();
+  let agent: NodeAgent | undefined;
+  const probes = await ProbeServer.start({
+    listen: options['http-listen'],
+    live: () => true,
+    ready: { datapath: () => agent?.ready ?? false },
+    metrics: async () => {
+      if (!agent) return metrics.registry.render();
+      return agent.metrics.scrape(agent.datapath).catch((error: Error) => {
+        log.warn('metrics-read-failed', { error });
+        throw error;
+      });
+    },
+  });
+  log.info('probes-listening', { address: probes.address });
+  try {
+    agent = await NodeAgent.start(agentOptionsSchema.parse(toAgentOptions(options)), log, metrics);
+  } catch (error) {
+    await probes.close();
+    throw error;
+  }
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
   await agent.stop();
+  await probes.close();
   log.info('stopped', { datapath: 'left attached and pinned; --mode detach removes it' });
   return 0;
 }
@@ -113,6 +141,7 @@ export const agentCommand = defineCommand({
     'tcp-idle-timeout': { type: 'string' },
     'udp-idle-timeout': { type: 'string' },
     'poll-interval-ms': { type: 'string' },
+    'http-listen': { type: 'string' },
   },
   schema,
   details: [
@@ -125,7 +154,8 @@ export const agentCommand = defineCommand({
     '',
     'Defaults: --pods-dir /run/talaria/pods, --bpffs /sys/fs/bpf, flow/VIP map sizes 65536,',
     '--local-pods 4096, --tcp-idle-timeout 0 (LRU only), --udp-idle-timeout 120 (seconds),',
-    '--poll-interval-ms 1000. See docs/host-path.md.',
+    '--poll-interval-ms 1000, --http-listen 0.0.0.0:9465 (/healthz, /readyz, /metrics).',
+    'See docs/host-path.md.',
   ].join('\n'),
   async run(options: CliOptions) {
     switch (options.mode) {
