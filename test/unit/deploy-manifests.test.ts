@@ -257,3 +257,23 @@ describe('what the manifests grant and how they run the image', () => {
     expect(init.securityContext.capabilities).toEqual({ drop: ['ALL'] });
   });
 });
+
+describe('Grafana dashboard (deploy/grafana/talaria-dashboard.json)', () => {
+  it('queries only metrics the controller and the agent export', () => {
+    const dashboard = readFileSync(`${ROOT}deploy/grafana/talaria-dashboard.json`, 'utf8');
+    const exprs = (JSON.parse(dashboard) as { panels: { targets?: { expr: string }[] }[] }).panels
+      .flatMap((p) => p.targets ?? [])
+      .map((t) => t.expr);
+    const queried = new Set(
+      exprs.flatMap((e) =>
+        (e.match(/talaria_[a-z_]+/g) ?? []).map((m) => m.replace(/_(bucket|sum|count)$/, '')),
+      ),
+    );
+    expect(queried.size).toBeGreaterThan(10);
+    const sources = execFileSync('grep', ['-rhoE', "'talaria_[a-z_]+'", `${ROOT}src`], {
+      encoding: 'utf8',
+    });
+    const exported = new Set(sources.split('\n').map((s) => s.replace(/'/g, '')));
+    expect([...queried].filter((name) => !exported.has(name))).toEqual([]);
+  });
+});
