@@ -81,6 +81,11 @@ export function chartValuesSchema(): object {
           switchMac: { type: 'string', pattern: '^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$' },
           podMtu: { type: 'integer', minimum: 576, maximum: 65535 },
           httpPort: { type: 'integer', minimum: 1, maximum: 65535 },
+          capabilities: {
+            type: 'array',
+            uniqueItems: true,
+            items: { enum: ['BPF', 'PERFMON', 'NET_ADMIN', 'SYS_ADMIN', 'SYS_RESOURCE'] },
+          },
           resources,
         },
       },

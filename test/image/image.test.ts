@@ -1,9 +1,10 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
+import { runHostCommand } from '../../src/agent/host-command.ts';
 import { P4RuntimeClient } from '../../src/p4rt/client.ts';
 import { EntityCodec } from '../../src/p4rt/entity-codec.ts';
 import { P4InfoIndex } from '../../src/p4rt/p4info-index.ts';
@@ -66,8 +67,8 @@ describeTier('image', 'the talaria image', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  async function start(args: readonly string[]): Promise<string> {
-    const id = await docker(['run', '-d', '--network', 'host', ...LOCKED_DOWN, ...args]);
+  async function start(args: readonly string[], network = 'host'): Promise<string> {
+    const id = await docker(['run', '-d', '--network', network, ...LOCKED_DOWN, ...args]);
     containers.push(id);
     return id;
   }
@@ -222,4 +223,113 @@ describeTier('image', 'the talaria image', () => {
       expect.objectContaining({ module: 'talaria', msg: 'leading: programming the switches' }),
     );
   });
+
+  // The agent as the DaemonSet runs it: root, read-only root filesystem, no privileged
+  // mode. This engine (docker 20.10) does not know CAP_BPF and CAP_PERFMON, so it runs with
+  // the set for such runtimes (docs/operations.md, "Agent privileges"): SYS_ADMIN in their
+  // place; and without SYS_RESOURCE, which kernels from 5.11 on do not need (nor can this
+  // machine grant it). Its own network namespace holds a veth end named uplink; bpffs is
+  // one of ours.
+  const notRoot = process.getuid?.() === 0 ? undefined : 'needs root (bpffs, veth)';
+  it.skipIf(notRoot)(
+    `runs the agent with only NET_ADMIN and SYS_ADMIN; it attaches and serves /metrics${notRoot ? ` [skipped: ${notRoot}]` : ''}`,
+    async () => {
+      const bpffs = join(dir, 'bpffs');
+      const run = join(dir, 'run');
+      const peerNs = `tlimg-${process.pid}`;
+      await mkdir(bpffs, { recursive: true });
+      await mkdir(run, { recursive: true });
+      await host(['mount', '-t', 'bpf', 'bpf', bpffs]);
+      await host(['ip', 'netns', 'add', peerNs]);
+      try {
+        const agent = await start(
+          [
+            '--user',
+            '0',
+            '--cap-add',
+            'NET_ADMIN',
+            '--cap-add',
+            'SYS_ADMIN',
+            // As the DaemonSet's emptyDir: bpftool's batch files.
+            '--tmpfs',
+            '/tmp',
+            '-v',
+            `${bpffs}:/sys/fs/bpf`,
+            '-v',
+            `${run}:/run/talaria`,
+            '--entrypoint',
+            'sh',
+            IMAGE,
+            '-c',
+            // The uplink is moved in after the start: wait for it, then run the agent.
+            'until ip link show uplink >/dev/null 2>&1; do sleep 0.1; done; exec node ' +
+              '/opt/talaria/dist/cli/talaria.js agent --uplink uplink --switch-mac 02:00:00:00:00:fe ' +
+              '--frontends /run/talaria/frontends.json --pods-dir /run/talaria/pods --bpffs /sys/fs/bpf ' +
+              '--http-listen 127.0.0.1:9465',
+          ],
+          'none',
+        );
+        const pid = await docker(['inspect', '-f', '{{.State.Pid}}', agent]);
+        await host([
+          'ip',
+          '-n',
+          peerNs,
+          'link',
+          'add',
+          'wire',
+          'type',
+          'veth',
+          'peer',
+          'name',
+          'uplink',
+          'netns',
+          pid,
+        ]);
+        await host(['ip', '-n', peerNs, 'link', 'set', 'wire', 'up']);
+        await host(['nsenter', '-t', pid, '-n', 'ip', 'link', 'set', 'uplink', 'up']);
+
+        const get = async (path: string) =>
+          docker([
+            'exec',
+            agent,
+            'node',
+            '-e',
+            `fetch('http://127.0.0.1:9465${path}').then(async (r) => process.stdout.write(r.status + ' ' + (await r.text())))`,
+          ]);
+        await until(
+          'the agent in the container to be ready',
+          async () => (await get('/readyz')) === '200 ok',
+          120_000,
+          logsOf(agent),
+        );
+        const metrics = await get('/metrics');
+        expect(metrics).toMatch(/^talaria_agent_fast_path_enabled 1$/m);
+        expect(metrics).toMatch(/^talaria_agent_passes_total [1-9]/m);
+        // Its programs are on the uplink's TC ingress hook.
+        const filters = await host([
+          'nsenter',
+          '-t',
+          pid,
+          '-n',
+          'tc',
+          'filter',
+          'show',
+          'dev',
+          'uplink',
+          'ingress',
+        ]);
+        expect(filters).toMatch(/talaria_from_upl/);
+      } finally {
+        for (const id of containers.splice(0))
+          await docker(['rm', '-f', id]).catch(() => undefined);
+        await host(['ip', 'netns', 'del', peerNs]).catch(() => undefined);
+        await host(['umount', bpffs]).catch(() => undefined);
+      }
+    },
+  );
 });
+
+async function host(argv: readonly string[]): Promise<string> {
+  const { stdout } = await runHostCommand(argv);
+  return stdout;
+}
