@@ -24,13 +24,18 @@ trap 'rm -rf "$work"' EXIT INT TERM
 mkdir -p "$work/root$PREFIX"
 cp -a "$PREFIX/bin" "$work/root$PREFIX/"
 [ -d "$PREFIX/lib" ] && cp -a "$PREFIX/lib" "$work/root$PREFIX/"
-# Every library the switch loads, at the path the loader found it (the base's own glibc
-# is the same Debian 12 one, copying it again is harmless).
+# Every library the switch loads, but glibc's (the base has the same Debian release's, and
+# its loader must match its libc). Directories are resolved: Debian's /lib is a link to
+# /usr/lib, and copying into a real /lib would replace that link in the image.
 LD_LIBRARY_PATH="$PREFIX/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" ldd "$binary" |
-  awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | while read -r lib; do
-  mkdir -p "$work/root$(dirname "$lib")"
-  cp -L "$lib" "$work/root$lib"
-done
+  awk '$2 == "=>" && $3 ~ /^\// { print $3 }' |
+  grep -Ev '/(libc|libm|libpthread|libdl|librt|libresolv|ld-linux[^/]*)\.so' |
+  while read -r lib; do
+    dir=$(readlink -f "$(dirname "$lib")")
+    case "$dir" in "$PREFIX"/*) continue ;; esac
+    mkdir -p "$work/root$dir"
+    cp -L "$lib" "$work/root$dir/$(basename "$lib")"
+  done
 
 cat >"$work/Dockerfile" <<EOF
 FROM $BASE_IMAGE
