@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'src/p4rt/generated/', 'p4/build/', 'bpf/'] },
+  { ignores: ['node_modules/', 'dist/', 'src/p4rt/generated/', 'p4/build/', 'bpf/'] },
   ...tseslint.configs.recommended,
   {
     rules: {

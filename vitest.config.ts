@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 // Test tiers (docs/testing.md): `unit` always runs; `kernel` needs root, network
-// namespaces and eBPF (CI runs as root); `bmv2` needs simple_switch_grpc on PATH or a
-// Docker engine. Tiers that cannot run on this machine report each test as skipped
-// with the reason; they are never counted as passing.
+// namespaces and eBPF (CI runs as root); `bmv2` needs simple_switch_grpc on PATH, or a
+// container engine holding a BMv2 image; `image` needs a container engine holding the
+// base images. Tiers that cannot run on this machine report each test as skipped with the
+// reason; they are never counted as passing.
 export default defineConfig({
   test: {
     reporters: ['default', './test/support/summary-reporter.ts'],
@@ -25,6 +26,15 @@ export default defineConfig({
           include: ['test/bmv2/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'image',
+          include: ['test/image/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 900_000,
           fileParallelism: false,
         },
       },

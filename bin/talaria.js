@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Entry point of the `talaria` command. The TypeScript sources run through tsx's
-// loader, so a fresh clone needs `npm ci` and no separate build step.
+// Entry point of the `talaria` command in a clone of the repository: the TypeScript
+// sources run through tsx's loader, so `npm ci` is the only step before `npx talaria`.
+// Images run the compiled program instead (`npm run build`: node dist/cli/talaria.js).
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+await import('../src/cli/talaria.ts');

@@ -7,6 +7,9 @@
 # - appends {"type": "talaria-cni", ...} to the plugins of the node's first conflist,
 #   unless it is there already (the runtime then chains it after the cluster's CNI).
 # HOST_ROOT (default /host) is where the node's filesystem is mounted.
+# The plugin never blocks a pod: whatever fails in it leaves the pod on the kernel path
+# (src/agent/cni-plugin.ts). Nor does this script: without a conflist it chains nothing,
+# says so, and the node's pods keep the kernel path until the agent restarts.
 set -eu
 HOST_ROOT=${HOST_ROOT:-/host}
 APP=${TALARIA_APP:-/opt/talaria}
@@ -27,15 +30,15 @@ rm -rf "$target/app.old"
 
 cat > "$cni_bin/talaria-cni.new" <<'SHIM'
 #!/bin/sh
-exec /opt/talaria/node /opt/talaria/app/bin/talaria.js agent --mode cni
+exec /opt/talaria/node /opt/talaria/app/dist/cli/talaria.js agent --mode cni
 SHIM
 chmod 755 "$cni_bin/talaria-cni.new"
 mv -f "$cni_bin/talaria-cni.new" "$cni_bin/talaria-cni"
 
 conflist=$(ls "$cni_conf"/*.conflist 2>/dev/null | sort | head -n 1)
 if [ -z "$conflist" ]; then
-  echo "install-cni: no *.conflist in $cni_conf: the cluster's CNI must be installed first" >&2
-  exit 1
+  echo "install-cni: no *.conflist in $cni_conf (the cluster's CNI is not installed yet): talaria-cni not chained, pods keep the kernel path" >&2
+  exit 0
 fi
 node - "$conflist" "$PODS_DIR" "$POD_MTU" <<'PATCH'
 const fs = require('fs');

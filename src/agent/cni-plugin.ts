@@ -2,7 +2,14 @@ import { isIPv4 } from 'node:net';
 import { z } from 'zod';
 import { HostCommandError, runHostCommand } from './host-command.ts';
 import { listLinks } from './links.ts';
-import { readPodRecord, removePodRecord, writePodRecord, type PodRecord } from './pod-records.ts';
+import {
+  readPodRecord,
+  removePodRecord,
+  writeKernelPathRecord,
+  writePodRecord,
+  type PodRecord,
+} from './pod-records.ts';
+import { createLogger } from '../base/logger.ts';
 import { describeFirstIssue } from '../validation/zod-issue.ts';
 
 /**
@@ -15,6 +22,12 @@ import { describeFirstIssue } from '../validation/zod-issue.ts';
  * it behind the Talaria shim, and TSO goes with it), optionally sets the pod's MTU, and
  * writes a pod record for the agent; it passes the previous result through unchanged. DEL
  * removes the record; CHECK verifies it; VERSION lists the spec versions.
+ *
+ * The plugin only adds a fast path, so it never stands in the way of a pod's network: when
+ * any step of ADD fails (no nsenter or ethtool on the node, the veth not found, ...), the pod
+ * keeps the kernel's path, the failure is reported (a `.kernel-path` record the agent logs
+ * and counts, and a line on stderr) and the previous result still passes through. Only a
+ * configuration the runtime got wrong (not JSON, no prevResult: not chained) is an error.
  */
 
 export const CNI_SUPPORTED_VERSIONS = ['0.4.0', '1.0.0', '1.1.0'] as const;
@@ -88,14 +101,11 @@ function parseConfig(stdin: string): CniConfig {
 }
 
 /** The pod's IPv4 address from the previous plugin's result. */
-function podAddress(config: CniConfig, ifName: string, netns: string): string {
-  const result = config.prevResult;
-  if (!result) {
-    throw new CniError(
-      7,
-      'no prevResult: talaria-cni is a chained plugin and runs after the main one',
-    );
-  }
+function podAddress(
+  result: NonNullable<CniConfig['prevResult']>,
+  ifName: string,
+  netns: string,
+): string {
   const podInterface = result.interfaces.findIndex((i) => i.name === ifName && i.sandbox === netns);
   const candidates = result.ips.filter(
     (ip) => ip.interface === undefined || podInterface < 0 || ip.interface === podInterface,
@@ -110,12 +120,16 @@ async function podSideCommand(netns: string, argv: readonly string[]): Promise<s
   return stdout;
 }
 
+interface PodIdentity {
+  readonly containerId: string;
+  readonly ifName: string;
+  readonly netns: string;
+  readonly podIp: string;
+}
+
 /** Finds the host side of the pod's veth from the pod side's peer index. */
-async function describePod(config: CniConfig, env: NodeJS.ProcessEnv): Promise<PodRecord> {
-  const containerId = requireEnv(env, 'CNI_CONTAINERID');
-  const netns = requireEnv(env, 'CNI_NETNS');
-  const ifName = requireEnv(env, 'CNI_IFNAME');
-  const podIp = podAddress(config, ifName, netns);
+async function describePod(pod: PodIdentity): Promise<PodRecord> {
+  const { containerId, ifName, netns, podIp } = pod;
   const podLinks = await listLinks(['nsenter', `--net=${netns}`]);
   const podLink = podLinks.find((link) => link.name === ifName);
   if (!podLink) throw new CniError(100, `no interface ${ifName} in ${netns}`);
@@ -142,20 +156,33 @@ async function describePod(config: CniConfig, env: NodeJS.ProcessEnv): Promise<P
 }
 
 async function add(config: CniConfig, env: NodeJS.ProcessEnv): Promise<string> {
-  const record = await describePod(config, env);
-  await podSideCommand(record.netns, ['ethtool', '-K', record.ifName, 'tx', 'off']);
-  if (config.podMtu !== undefined) {
-    await podSideCommand(record.netns, [
-      'ip',
-      'link',
-      'set',
-      record.ifName,
-      'mtu',
-      String(config.podMtu),
-    ]);
+  const containerId = requireEnv(env, 'CNI_CONTAINERID');
+  const ifName = requireEnv(env, 'CNI_IFNAME');
+  const netns = requireEnv(env, 'CNI_NETNS');
+  if (!config.prevResult) {
+    throw new CniError(
+      7,
+      'no prevResult: talaria-cni is a chained plugin and runs after the main one',
+    );
   }
-  await writePodRecord(config.podsDir, record);
-  return JSON.stringify({ ...config.prevResult, cniVersion: config.cniVersion });
+  const result = JSON.stringify({ ...config.prevResult, cniVersion: config.cniVersion });
+  try {
+    const podIp = podAddress(config.prevResult, ifName, netns);
+    const record = await describePod({ containerId, ifName, netns, podIp });
+    await podSideCommand(netns, ['ethtool', '-K', ifName, 'tx', 'off']);
+    if (config.podMtu !== undefined) {
+      await podSideCommand(netns, ['ip', 'link', 'set', ifName, 'mtu', String(config.podMtu)]);
+    }
+    await writePodRecord(config.podsDir, record);
+  } catch (error) {
+    const reason = (error as Error).message;
+    createLogger('cni').warn('pod left on the kernel path', { containerId, ifName, reason });
+    await writeKernelPathRecord(config.podsDir, { containerId, ifName, reason }).catch(
+      (recordError: Error) =>
+        createLogger('cni').error('cannot record the kernel-path pod', { error: recordError }),
+    );
+  }
+  return result;
 }
 
 /** Runs one plugin invocation; returns what goes to stdout. Throws CniError. */

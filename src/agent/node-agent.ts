@@ -1,11 +1,13 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import type { LogFields, Logger } from '../base/logger.ts';
+import { AgentMetrics } from './agent-metrics.ts';
 import { DEFAULT_DATAPATH_SIZES, type DatapathConfig, type LocalPod } from './datapath-maps.ts';
 import { Datapath, loadDatapath, type LoadedDatapath } from './datapath.ts';
 import { parseFrontendsDocument } from './frontends-file.ts';
 import { findLink, listLinks, type Link } from './links.ts';
-import { scanPodRecords, type PodRecord } from './pod-records.ts';
+import { scanKernelPathRecords, scanPodRecords, type PodRecord } from './pod-records.ts';
 import { attachProgram, detachProgram } from './tc.ts';
 
 /**
@@ -56,13 +58,11 @@ export const agentOptionsSchema = z
 
 export type AgentOptions = z.infer<typeof agentOptionsSchema>;
 
-/** One line of the agent's log: what happened, with its facts. */
-export interface AgentEvent {
+/** What happened (the log line's message) with its facts (its fields). */
+interface AgentEvent {
   readonly event: string;
-  readonly [field: string]: unknown;
+  readonly fields: LogFields;
 }
-
-export type AgentLog = (event: AgentEvent) => void;
 
 const seconds = (s: number) => BigInt(Math.round(s * 1e9));
 
@@ -80,19 +80,32 @@ export class NodeAgent {
   private excludedClients: readonly string[] = [];
   /** undefined until the first sync: a restarted agent rewrites what the pinned map holds. */
   private lastPolicyClients: string | undefined;
+  /** Pods the CNI plugin left on the kernel path, already logged: `<container>/<if>`. */
+  private readonly kernelPathPods = new Set<string>();
+  private lastPassOk = false;
 
   private constructor(
     private readonly options: AgentOptions,
     private readonly loaded: LoadedDatapath,
-    private readonly log: AgentLog,
+    private readonly log: Logger,
+    readonly metrics: AgentMetrics,
   ) {}
+
+  /** Readiness: the last pass brought everything in step. */
+  get ready(): boolean {
+    return this.running && this.lastPassOk;
+  }
 
   get datapath(): Datapath {
     return this.loaded.datapath;
   }
 
   /** Loads and attaches the data path, makes one full pass, and keeps passing until stop(). */
-  static async start(options: AgentOptions, log: AgentLog): Promise<NodeAgent> {
+  static async start(
+    options: AgentOptions,
+    log: Logger,
+    metrics = new AgentMetrics(),
+  ): Promise<NodeAgent> {
     const loaded = await loadDatapath({
       bpffs: options.bpffs,
       sizes: {
@@ -103,24 +116,23 @@ export class NodeAgent {
         localPods: options.localPods,
       },
     });
-    log({
-      event: 'datapath-loaded',
+    log.info('datapath-loaded', {
       root: loaded.datapath.root,
       generation: loaded.programs.generation,
       reusedMaps: loaded.reusedMaps,
     });
     const uplink = await findLink(options.uplink);
     await attachProgram(uplink.name, 'ingress', loaded.programs.programPin('fromUplink'));
-    log({ event: 'uplink-attached', uplink: uplink.name, ifindex: uplink.ifindex });
+    log.info('uplink-attached', { uplink: uplink.name, ifindex: uplink.ifindex });
 
-    const agent = new NodeAgent(options, loaded, log);
+    const agent = new NodeAgent(options, loaded, log, metrics);
     await agent.pass();
     // Every hook now runs this generation's programs: the older pins can go.
     await loaded.programs.removeEarlierGenerations();
     await mkdir(options.podsDir, { recursive: true });
     agent.watcher = watch(options.podsDir, () => agent.wake?.());
     agent.loopDone = agent.loop();
-    log({ event: 'ready', pods: agent.attached.size });
+    log.info('ready', { pods: agent.attached.size });
     return agent;
   }
 
@@ -146,7 +158,9 @@ export class NodeAgent {
       try {
         await this.pass();
       } catch (error) {
-        this.log({ event: 'pass-failed', error: (error as Error).message });
+        this.lastPassOk = false;
+        this.metrics.passFailures.inc();
+        this.log.warn('pass-failed', { error: error as Error });
       }
     }
   }
@@ -158,6 +172,8 @@ export class NodeAgent {
     await this.syncPods(links);
     await this.syncFrontends();
     await this.syncPolicyClients();
+    this.lastPassOk = true;
+    this.metrics.passes.inc();
   }
 
   private async syncConfig(links: readonly Link[]): Promise<void> {
@@ -175,12 +191,12 @@ export class NodeAgent {
     );
     if (serialized === this.lastConfig) return;
     await this.datapath.writeConfig(config);
+    this.metrics.fastPathEnabled.set(config.enabled ? 1 : 0);
     const wasEnabled =
       this.lastConfig === '' ? undefined : (JSON.parse(this.lastConfig) as DatapathConfig).enabled;
     this.lastConfig = serialized;
     if (wasEnabled !== config.enabled) {
-      this.log({
-        event: config.enabled ? 'fast-path-enabled' : 'fast-path-disabled',
+      this.log.info(config.enabled ? 'fast-path-enabled' : 'fast-path-disabled', {
         uplink: this.options.uplink,
         uplinkState: uplink?.operState ?? 'absent',
       });
@@ -189,8 +205,7 @@ export class NodeAgent {
 
   private async syncPods(links: readonly Link[]): Promise<void> {
     const { records, invalid } = await scanPodRecords(this.options.podsDir);
-    for (const { file, problem } of invalid)
-      this.log({ event: 'pod-record-invalid', file, problem });
+    for (const { file, problem } of invalid) this.log.warn('pod-record-invalid', { file, problem });
     const byIndex = new Map(links.map((link) => [link.ifindex, link]));
     // A record whose veth is gone (or was reused by another pod) describes no pod any more.
     const live = records.filter((r) => byIndex.get(r.hostIfindex)?.name === r.hostIfname);
@@ -204,7 +219,7 @@ export class NodeAgent {
       if (record?.hostIfindex === ifindex) continue;
       if (byIndex.get(ifindex)?.name === ifname) await detachPod(ifname);
       this.attached.delete(ifname);
-      events.push({ event: 'pod-detached', hostIfname: ifname });
+      events.push({ event: 'pod-detached', fields: { hostIfname: ifname } });
     }
     // A pod's identity (address, MAC, veth) is in tl_local_pods before its program runs:
     // talaria_from_pod drops every IPv4 packet whose source it cannot match there.
@@ -218,7 +233,25 @@ export class NodeAgent {
       this.attached.set(record.hostIfname, record.hostIfindex);
       events.push(podEvent('pod-attached', record));
     }
-    for (const event of events) this.log(event);
+    for (const { event, fields } of events) this.log.info(event, fields);
+    this.metrics.pods.set(this.attached.size, { path: 'fast' });
+    await this.reportKernelPathPods();
+  }
+
+  /** Pods the CNI plugin could not give the fast path: logged once each, and counted. */
+  private async reportKernelPathPods(): Promise<void> {
+    const records = await scanKernelPathRecords(this.options.podsDir);
+    const current = new Set<string>();
+    for (const { containerId, ifName, reason } of records) {
+      const key = `${containerId}/${ifName}`;
+      current.add(key);
+      if (!this.kernelPathPods.has(key)) {
+        this.log.warn('pod-on-kernel-path', { containerId, ifName, reason });
+      }
+    }
+    this.kernelPathPods.clear();
+    for (const key of current) this.kernelPathPods.add(key);
+    this.metrics.pods.set(records.length, { path: 'kernel' });
   }
 
   private async syncFrontends(): Promise<void> {
@@ -231,8 +264,8 @@ export class NodeAgent {
     const result = await this.datapath.syncVips(vips);
     this.lastFrontends = text;
     this.excludedClients = excludedClients;
-    this.log({
-      event: 'vips-synced',
+    this.metrics.vips.set(vips.length);
+    this.log.info('vips-synced', {
       source: text === undefined ? 'absent: no VIP is offloaded' : this.options.frontends,
       total: vips.length,
       ...result,
@@ -246,7 +279,7 @@ export class NodeAgent {
     if (serialized === this.lastPolicyClients) return;
     await this.datapath.syncPolicyClients(local);
     this.lastPolicyClients = serialized;
-    this.log({ event: 'policy-clients-synced', clients: local });
+    this.log.info('policy-clients-synced', { clients: local });
   }
 }
 
@@ -267,9 +300,11 @@ function localPodOf(record: PodRecord): LocalPod {
 function podEvent(event: string, record: PodRecord): AgentEvent {
   return {
     event,
-    podIp: record.podIp,
-    hostIfname: record.hostIfname,
-    containerId: record.containerId,
+    fields: {
+      podIp: record.podIp,
+      hostIfname: record.hostIfname,
+      containerId: record.containerId,
+    },
   };
 }
 
@@ -278,21 +313,21 @@ function podEvent(event: string, record: PodRecord): AgentEvent {
  * every pod veth in tl_local_pods, then every pin (maps and the flows in them, programs). For `talaria agent
  * --mode detach`, before uninstalling or downgrading.
  */
-export async function detachDatapath(bpffs: string, log: AgentLog): Promise<void> {
+export async function detachDatapath(bpffs: string, log: Logger): Promise<void> {
   const datapath = new Datapath(bpffs);
   const links = new Map((await listLinks()).map((link) => [link.ifindex, link.name]));
   const config = await datapath.readConfig().catch(() => undefined);
   const uplink = config && links.get(config.uplinkIfindex);
   if (uplink) {
     await detachProgram(uplink, 'ingress');
-    log({ event: 'detached', interface: uplink });
+    log.info('detached', { interface: uplink });
   }
   for (const pod of await datapath.readLocalPods().catch(() => [])) {
     const name = links.get(pod.hostIfindex);
     if (!name) continue;
     await detachPod(name);
-    log({ event: 'detached', interface: name });
+    log.info('detached', { interface: name });
   }
   await datapath.unpinAll();
-  log({ event: 'unpinned', root: datapath.root });
+  log.info('unpinned', { root: datapath.root });
 }

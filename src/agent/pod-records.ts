@@ -32,18 +32,63 @@ export const podRecordSchema = z
 
 export type PodRecord = z.infer<typeof podRecordSchema>;
 
+function fileBase(podsDir: string, containerId: string, ifName: string): string {
+  return join(podsDir, `${containerId}-${ifName}`.replace(/[^A-Za-z0-9_.-]/g, '_'));
+}
+
 function recordFile(podsDir: string, containerId: string, ifName: string): string {
-  const safe = `${containerId}-${ifName}`.replace(/[^A-Za-z0-9_.-]/g, '_');
-  return join(podsDir, `${safe}.json`);
+  return `${fileBase(podsDir, containerId, ifName)}.json`;
+}
+
+/**
+ * A pod interface the plugin left on the kernel's path (nsenter or ethtool missing, the veth
+ * not found, ...): `<id>-<if>.kernel-path` beside the records, so the agent reports it (log
+ * and metrics) and DEL removes it.
+ */
+export const kernelPathRecordSchema = z
+  .object({ containerId: z.string().min(1), ifName: z.string().min(1), reason: z.string() })
+  .strict();
+
+export type KernelPathRecord = z.infer<typeof kernelPathRecordSchema>;
+
+const KERNEL_PATH_SUFFIX = '.kernel-path';
+
+async function writeAtomically(file: string, json: unknown): Promise<void> {
+  const partial = `${file}.${process.pid}.partial`;
+  await writeFile(partial, `${JSON.stringify(json, null, 2)}\n`);
+  await rename(partial, file);
+}
+
+export async function writeKernelPathRecord(
+  podsDir: string,
+  record: KernelPathRecord,
+): Promise<void> {
+  await mkdir(podsDir, { recursive: true });
+  const file = `${fileBase(podsDir, record.containerId, record.ifName)}${KERNEL_PATH_SUFFIX}`;
+  await writeAtomically(file, record);
+}
+
+/** The pods on the kernel's path: every readable `.kernel-path` file of the directory. */
+export async function scanKernelPathRecords(podsDir: string): Promise<KernelPathRecord[]> {
+  const names = await readdir(podsDir).catch(() => [] as string[]);
+  const records: KernelPathRecord[] = [];
+  for (const name of names.filter((n) => n.endsWith(KERNEL_PATH_SUFFIX)).sort()) {
+    const text = await readFile(join(podsDir, name), 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    try {
+      const parsed = kernelPathRecordSchema.safeParse(JSON.parse(text));
+      if (parsed.success) records.push(parsed.data);
+    } catch {
+      // half-written by hand: not a record
+    }
+  }
+  return records;
 }
 
 /** Writes a record atomically (a reader never sees half a file). */
 export async function writePodRecord(podsDir: string, record: PodRecord): Promise<void> {
   await mkdir(podsDir, { recursive: true });
-  const file = recordFile(podsDir, record.containerId, record.ifName);
-  const partial = `${file}.${process.pid}.partial`;
-  await writeFile(partial, `${JSON.stringify(record, null, 2)}\n`);
-  await rename(partial, file);
+  await writeAtomically(recordFile(podsDir, record.containerId, record.ifName), record);
 }
 
 export async function removePodRecord(
@@ -51,7 +96,9 @@ export async function removePodRecord(
   containerId: string,
   ifName: string,
 ): Promise<void> {
-  await rm(recordFile(podsDir, containerId, ifName), { force: true });
+  const base = fileBase(podsDir, containerId, ifName);
+  await rm(`${base}.json`, { force: true });
+  await rm(`${base}${KERNEL_PATH_SUFFIX}`, { force: true });
 }
 
 export async function readPodRecord(

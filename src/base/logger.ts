@@ -1,7 +1,14 @@
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
+
 /**
- * Line logger of the controller: `time level module message key=value ...` on stderr.
+ * The one logger of the project: structured JSON lines through pino, one object per event,
+ *
+ *   {"level":"warn","time":"2026-01-01T00:00:00.000Z","module":"informer","msg":"...","resource":"services"}
+ *
+ * on stderr by default (stdout for the agent, whose CNI mode keeps stdout for its result).
  * Debug lines of a module appear when TALARIA_TRACE names it (comma-separated; `all` for
- * all), e.g. TALARIA_TRACE=informer,leader-election (the same variable as src/p4rt/trace.ts).
+ * all), e.g. TALARIA_TRACE=informer,p4rt. Field values that JSON cannot carry are written
+ * readably: an Error as its message, a bigint as its decimal string.
  */
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -12,52 +19,78 @@ export interface Logger {
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
-  /** The same logger for a sub-module (its name is what TALARIA_TRACE matches). */
+  /** The same logger for another module (its name is what TALARIA_TRACE matches). */
   child(module: string): Logger;
 }
-
-const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
 export interface LoggerOptions {
   /** Lowest level written (debug lines also need TALARIA_TRACE). Default info. */
   readonly level?: LogLevel;
-  readonly write?: (line: string) => void;
+  /** Where lines go: a stream name, or a function that gets each line without its newline. */
+  readonly output?: 'stderr' | 'stdout' | ((line: string) => void);
+  /** Overrides TALARIA_TRACE. */
   readonly trace?: string;
 }
 
-export function createLogger(module: string, options: LoggerOptions = {}): Logger {
-  const traced = new Set(
-    (options.trace ?? process.env.TALARIA_TRACE ?? '').split(',').filter(Boolean),
+function destinationOf(output: LoggerOptions['output']): DestinationStream {
+  if (typeof output === 'function') return { write: (line) => output(line.replace(/\n$/, '')) };
+  // Synchronous writes: the last lines before an exit are not lost.
+  return pino.destination({ dest: output === 'stdout' ? 1 : 2, sync: true });
+}
+
+function readable(fields: LogFields | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields ?? {})) {
+    out[key] =
+      value instanceof Error ? value.message : typeof value === 'bigint' ? String(value) : value;
+  }
+  return out;
+}
+
+function tracedModules(option: string | undefined): ReadonlySet<string> {
+  return new Set(
+    (option ?? process.env.TALARIA_TRACE ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
   );
-  const minimum = RANK[options.level ?? 'info'];
-  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+}
+
+/** Whether TALARIA_TRACE switches on the debug lines of `module`. */
+export function isTraced(module: string, trace?: string): boolean {
+  const traced = tracedModules(trace);
+  return traced.has('all') || traced.has(module);
+}
+
+export function createLogger(module: string, options: LoggerOptions = {}): Logger {
+  const traced = tracedModules(options.trace);
+  const root = pino(
+    {
+      level: 'debug',
+      base: null,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destinationOf(options.output),
+  );
+  const minimum = options.level ?? 'info';
   const make = (name: string): Logger => {
-    const debugOn = traced.has('all') || traced.has(name);
-    const log = (level: LogLevel, message: string, fields?: LogFields) => {
-      if (level === 'debug' ? !debugOn : RANK[level] < minimum) return;
-      write(
-        `${new Date().toISOString()} ${level.padEnd(5)} ${name}: ${message}${fieldText(fields)}`,
-      );
-    };
+    const level = traced.has('all') || traced.has(name) ? 'debug' : minimum;
+    const log: PinoLogger = root.child({ module: name }, { level });
+    const at =
+      (level: LogLevel) =>
+      (message: string, fields?: LogFields): void => {
+        if (log.isLevelEnabled(level)) log[level](readable(fields), message);
+      };
     return {
-      debug: (m, f) => log('debug', m, f),
-      info: (m, f) => log('info', m, f),
-      warn: (m, f) => log('warn', m, f),
-      error: (m, f) => log('error', m, f),
-      child: (sub) => make(`${sub}`),
+      debug: at('debug'),
+      info: at('info'),
+      warn: at('warn'),
+      error: at('error'),
+      child: (sub) => make(sub),
     };
   };
   return make(module);
-}
-
-function fieldText(fields: LogFields | undefined): string {
-  if (!fields) return '';
-  return Object.entries(fields)
-    .map(([k, v]) => {
-      const text = v instanceof Error ? v.message : typeof v === 'string' ? v : JSON.stringify(v);
-      return ` ${k}=${/[\s"=]/.test(text ?? '') ? JSON.stringify(text) : text}`;
-    })
-    .join('');
 }
 
 /** A logger that drops everything (tests, benchmarks). */

@@ -14,7 +14,8 @@ import type { ReconcilerOptions } from '../reconcile/reconciler-options.ts';
 import { modelConfigOf, type ControllerConfig } from './config.ts';
 import { DesiredStatePipeline } from './desired-state-pipeline.ts';
 import { FrontendsConfigMap, offloadedFrontendsFile } from './frontends-configmap.ts';
-import { ProbeServer } from './http-server.ts';
+import { ProbeServer } from '../base/probe-server.ts';
+import { SwitchCounterMetrics, SwitchCounterReader } from './switch-counters.ts';
 import type { Logger } from '../base/logger.ts';
 import { MetricsRegistry } from '../metrics/registry.ts';
 
@@ -60,6 +61,8 @@ export class Controller {
   readonly pipeline: DesiredStatePipeline;
   readonly elector: LeaderElector;
   private writers: Reconciler | undefined;
+  private readonly switchCounterMetrics = new SwitchCounterMetrics(this.metrics);
+  private switchCounters: SwitchCounterReader | undefined;
   private frontendsConfigMap: FrontendsConfigMap | undefined;
   private currentLeadership: Leadership | undefined;
   private probeServer: ProbeServer | undefined;
@@ -120,7 +123,11 @@ export class Controller {
           'desired-state': () => controller.pipeline.current() !== undefined,
           'switches-primary': () => controller.switchesReady(),
         },
-        metrics: () => controller.metrics.render(),
+        metrics: async () => {
+          // The leader's view of the switches' counters, read when scraped.
+          await controller.switchCounters?.refresh(controller.pipeline.current());
+          return controller.metrics.render();
+        },
       });
       options.logger.info('probes and metrics listening', {
         address: controller.probeServer.address,
@@ -162,6 +169,8 @@ export class Controller {
     await this.elector.stop();
     this.writers?.close();
     this.writers = undefined;
+    this.switchCounters?.close();
+    this.switchCounters = undefined;
     this.frontendsConfigMap?.close();
     this.pipeline.stop();
     await this.watcher.stop();
@@ -188,7 +197,6 @@ export class Controller {
     }
     if (!this.elector.isLeader) return;
     this.currentLeadership = leadership;
-    const reconcileLog = logger.child('reconcile');
     this.writers = new Reconciler(
       {
         switches,
@@ -200,10 +208,16 @@ export class Controller {
       },
       {
         metrics: this.reconcileMetrics,
-        log: (level, message, fields) => reconcileLog[level](message, fields),
+        log: logger.child('reconcile'),
       },
     );
     this.writers.start();
+    this.switchCounters = new SwitchCounterReader(
+      switches,
+      this.switchCounterMetrics,
+      logger.child('switch-counters'),
+      this.options.pipeline?.p4info,
+    );
     this.frontendsConfigMap = new FrontendsConfigMap(
       this.options.client,
       config.leaderElection.namespace,
@@ -216,6 +230,8 @@ export class Controller {
   private stopWriters(reason: string): void {
     this.writers?.close();
     this.writers = undefined;
+    this.switchCounters?.close();
+    this.switchCounters = undefined;
     this.frontendsConfigMap?.close();
     this.frontendsConfigMap = undefined;
     this.currentLeadership = undefined;

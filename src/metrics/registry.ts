@@ -39,6 +39,8 @@ export class Counter implements Metric {
   constructor(
     readonly name: string,
     private readonly help: string,
+    /** When given, the series are read from it at scrape time (counts kept elsewhere, e.g. a kernel map's). */
+    private readonly collect?: () => Iterable<readonly [Labels, number]>,
   ) {}
 
   inc(labels: Labels = {}, amount = 1): void {
@@ -59,9 +61,10 @@ export class Counter implements Metric {
 
   render(): string[] {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const { labels, value } of this.values.values()) {
-      lines.push(`${this.name}${labelText(labels)} ${value}`);
-    }
+    const series = this.collect
+      ? this.collect()
+      : [...this.values.values()].map((s) => [s.labels, s.value] as const);
+    for (const [labels, value] of series) lines.push(`${this.name}${labelText(labels)} ${value}`);
     return lines;
   }
 }
@@ -145,8 +148,12 @@ export const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10];
 export class MetricsRegistry {
   private readonly metrics = new Map<string, Metric>();
 
-  counter(name: string, help: string): Counter {
-    return this.register(new Counter(name, help));
+  counter(
+    name: string,
+    help: string,
+    collect?: () => Iterable<readonly [Labels, number]>,
+  ): Counter {
+    return this.register(new Counter(name, help, collect));
   }
 
   gauge(name: string, help: string, collect?: () => Iterable<readonly [Labels, number]>): Gauge {

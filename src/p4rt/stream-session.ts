@@ -4,9 +4,10 @@ import { statusCodeName } from './errors.ts';
 import type { P4RuntimeClient as GrpcP4RuntimeClient } from './generated/p4/v1/P4Runtime.ts';
 import type { StreamMessageRequest } from './generated/p4/v1/StreamMessageRequest.ts';
 import type { StreamMessageResponse__Output } from './generated/p4/v1/StreamMessageResponse.ts';
-import { tracer } from './trace.ts';
+import { createLogger } from '../base/logger.ts';
 
-const trace = tracer('p4rt');
+/** Debug lines with TALARIA_TRACE=p4rt. */
+const log = createLogger('p4rt');
 
 /**
  * Where a session stands:
@@ -135,7 +136,7 @@ export class StreamSession {
         );
       }
     } else if (message.update === 'error') {
-      trace(`stream error from device: ${message.error?.message ?? ''}`);
+      log.debug('stream error from device', { error: message.error?.message ?? '' });
     }
   }
 
@@ -149,9 +150,11 @@ export class StreamSession {
     if (this.current === 'closed') return;
     this.transition('disconnected', reason);
     const delay = this.backoff.next();
-    trace(
-      `reconnect to ${this.identity.address} in ${delay} ms (attempt ${this.backoff.attempts})`,
-    );
+    log.debug('reconnecting', {
+      address: this.identity.address,
+      delayMs: delay,
+      attempt: this.backoff.attempts,
+    });
     this.reconnectTimer = setTimeout(() => this.open(), delay);
   }
 
@@ -162,9 +165,13 @@ export class StreamSession {
       throw new Error(`P4Runtime session: transition ${previous} -> ${state} is not allowed`);
     }
     this.current = state;
-    trace(
-      `${this.identity.address} device ${this.identity.deviceId}: ${previous} -> ${state} (${reason})`,
-    );
+    log.debug('session state', {
+      address: this.identity.address,
+      deviceId: this.identity.deviceId,
+      from: previous,
+      to: state,
+      reason,
+    });
     for (const listener of [...this.listeners]) listener({ state, previous, reason });
   }
 }

@@ -1,6 +1,6 @@
+import { createLogger, type Logger } from '../base/logger.ts';
 import type { DesiredState, NotOffloaded } from '../model/desired-state.ts';
 import { ReconcileMetrics } from './metrics.ts';
-import { defaultLogger, type ReconcileLogger } from './reconcile-log.ts';
 import { parseReconcilerOptions, type ReconcilerOptions } from './reconciler-options.ts';
 import { SwitchReconciler, type SwitchStatus } from './switch-reconciler.ts';
 import { TagKey } from './tag-key.ts';
@@ -17,7 +17,8 @@ export interface ReconcilerStatus {
 }
 
 export interface ReconcilerDependencies {
-  readonly log?: ReconcileLogger;
+  /** Default: warnings and errors on stderr, info too with TALARIA_TRACE=reconcile. */
+  readonly log?: Logger;
   readonly metrics?: ReconcileMetrics;
   /** Clock for drain times and retries (milliseconds); tests move it. */
   readonly now?: () => number;
@@ -61,7 +62,7 @@ export class Reconciler {
         backoff: resolved.backoff,
         tagKey,
         metrics: this.metrics,
-        log: dependencies.log ?? defaultLogger,
+        log: dependencies.log ?? createLogger('reconcile', { level: 'warn' }),
         now: dependencies.now ?? Date.now,
       });
     });

@@ -1,4 +1,5 @@
 import { Backoff, type BackoffOptions } from '../base/backoff.ts';
+import type { Logger } from '../base/logger.ts';
 import { P4RuntimeClient } from '../p4rt/client.ts';
 import { EntityCodec } from '../p4rt/entity-codec.ts';
 import { P4RuntimeRpcError, type StatusCodeName } from '../p4rt/errors.ts';
@@ -25,7 +26,6 @@ import { DesiredTables } from './desired-tables.ts';
 import { IdAllocator } from './id-allocator.ts';
 import type { ReconcileMetrics } from './metrics.ts';
 import { ACTION_PROFILES, TABLES } from './p4-names.ts';
-import type { ReconcileLogger } from './reconcile-log.ts';
 import type { SwitchOptions } from './reconciler-options.ts';
 import {
   deleteEntityOf,
@@ -54,7 +54,7 @@ export interface SwitchReconcilerSettings {
   readonly backoff: BackoffOptions | undefined;
   readonly tagKey: TagKey;
   readonly metrics: ReconcileMetrics;
-  readonly log: ReconcileLogger;
+  readonly log: Logger;
   readonly now: () => number;
 }
 
@@ -721,6 +721,6 @@ export class SwitchReconciler {
     message: string,
     fields: Record<string, unknown>,
   ): void {
-    this.settings.log(level, message, { switch: this.name, ...fields });
+    this.settings.log[level](message, { switch: this.name, ...fields });
   }
 }

@@ -1,8 +1,9 @@
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll } from 'vitest';
+import { startBmv2Container } from '../support/bmv2-container.ts';
 import { Bmv2Switch } from '../support/bmv2-switch.ts';
 import { defineReconcileSuite } from '../support/reconcile-suite.ts';
-import { describeTier } from '../support/tiers.ts';
+import { BMV2_IMAGE, describeTier } from '../support/tiers.ts';
 
 // The reconciler's scenarios (test/support/reconcile-suite.ts) against a real
 // simple_switch_grpc. A switch restart is a new BMv2 process; a relay on a fixed
@@ -93,5 +94,35 @@ describeTier('bmv2', 'reconciler on simple_switch_grpc', () => {
       },
     },
     Bmv2Switch.unavailableReason(),
+  );
+});
+
+// The same scenarios against BMv2 in a container (testcontainers); one container per
+// switch, so two switches run at once here.
+describeTier('bmv2Container', `reconciler on a BMv2 container (${BMV2_IMAGE})`, () => {
+  defineReconcileSuite(
+    'reconciler against simple_switch_grpc in a container',
+    {
+      timeoutMs: 60_000,
+      tableFullCode: 'UNKNOWN',
+      async start(address) {
+        let relay = address === undefined ? undefined : relays.get(address);
+        if (relay === undefined) {
+          relay = await Relay.listen(address);
+          relays.set(relay.address, relay);
+        }
+        const bmv2 = await startBmv2Container();
+        relay.switchTo(bmv2.grpcAddress);
+        const current = relay;
+        return {
+          address: relay.address,
+          async stop() {
+            current.switchTo(undefined);
+            await bmv2.stop();
+          },
+        };
+      },
+    },
+    undefined,
   );
 });

@@ -165,10 +165,10 @@ describeTier('kernel', 'agent life cycle: restart, pod removal, detach', () => {
     const events = stdout
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as { event: string; interface?: string });
+      .map((line) => JSON.parse(line) as { msg: string; interface?: string });
     expect(
       events
-        .filter((e) => e.event === 'detached')
+        .filter((e) => e.msg === 'detached')
         .map((e) => e.interface)
         .sort(),
     ).toEqual([client.hostIfname, 'uplink'].sort());

@@ -269,6 +269,42 @@ describeTier('kernel', 'host fast path: real traffic through the hooks', () => {
     ).toBeGreaterThan(0n);
   });
 
+  it('the agent serves its probes and its metrics: map counters, flows, pods, fallbacks', async () => {
+    const h1 = lab.host(1);
+    // The agent listens in its host's namespace (0.0.0.0:9465 by default): ask from there.
+    const get = async (path: string) => {
+      const script = `fetch('http://127.0.0.1:9465${path}').then(async (r) => process.stdout.write(r.status + '\\n' + (await r.text())))`;
+      const { stdout } = await lab.lab.exec(h1.netns, ['node', '-e', script]);
+      const [status, ...body] = stdout.split('\n');
+      return { status: Number(status), body: body.join('\n') };
+    };
+    expect(await get('/healthz')).toEqual({ status: 200, body: 'ok\n' });
+    expect(await get('/readyz')).toEqual({ status: 200, body: 'ok\n' });
+
+    const { status, body } = await get('/metrics');
+    expect(status).toBe(200);
+    const value = (series: string) => {
+      const line = body.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? undefined : Number(line.slice(series.length + 1));
+    };
+    // The same numbers the maps hold, read by the test directly.
+    const stats = await h1.datapath.readStats();
+    const flows = await h1.datapath.readFlows('client');
+    expect(value('talaria_agent_datapath_packets_total{code="FWD_FIRST_PACKET",path="fast"}')).toBe(
+      Number(stats.get('FWD_FIRST_PACKET')!.packets),
+    );
+    // Traffic not for a Service (the test above) fell back to the kernel path.
+    expect(
+      value('talaria_agent_datapath_packets_total{code="PASS_NOT_SERVICE",path="kernel"}'),
+    ).toBeGreaterThan(0);
+    expect(value('talaria_agent_flows{table="client"}')).toBe(flows.length);
+    expect(flows.length).toBeGreaterThan(0);
+    expect(value('talaria_agent_pods{path="fast"}')).toBe(1);
+    expect(value('talaria_agent_pods{path="kernel"}')).toBe(0);
+    expect(value('talaria_agent_fast_path_enabled')).toBe(1);
+    expect(value('talaria_agent_passes_total')).toBeGreaterThan(0);
+  });
+
   /** Drop counters a host's data path added over `action` (passes of unrelated frames left out). */
   async function dropsOver(hostIndex: number, action: () => Promise<void>) {
     const datapath = lab.host(hostIndex).datapath;

@@ -289,9 +289,14 @@ for (const variant of variants) {
       switchProcess!.kill('SIGTERM');
       const [code] = (await once(switchProcess!, 'exit')) as [number];
       expect(code).toBe(0);
-      const stopped = /(\d+) frames in, (\d+) out/.exec(switchOutput);
-      expect(Number(stopped?.[1])).toBeGreaterThan(100);
-      expect(Number(stopped?.[2])).toBeGreaterThan(100);
+      // Its last log line (JSON) says what it forwarded.
+      const stopped = switchOutput
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { msg: string; framesIn?: number; framesOut?: number })
+        .find((line) => line.msg === 'stopped');
+      expect(stopped?.framesIn).toBeGreaterThan(100);
+      expect(stopped?.framesOut).toBeGreaterThan(100);
     });
   };
   if (variant.pipeline)

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { L4ProtocolName } from '../../src/agent/datapath-maps.ts';
 import { Datapath } from '../../src/agent/datapath.ts';
-import type { AgentEvent } from '../../src/agent/node-agent.ts';
 import { mountTempBpffs, type TempBpffs } from './bpffs.ts';
 import { NetnsLab, stopChild } from './netns.ts';
 import { SwitchStandin, type StandinFrontend } from './switch-standin.ts';
@@ -65,6 +64,12 @@ export interface LabOptions {
   readonly switchStandin?: boolean;
 }
 
+/** One log line of the agent: its message as `event`, beside the line's fields. */
+export interface AgentEvent {
+  readonly event: string;
+  readonly [field: string]: unknown;
+}
+
 /** A running `talaria agent`, with the events it logged so far. */
 export class RunningAgent {
   readonly events: AgentEvent[] = [];
@@ -79,7 +84,8 @@ export class RunningAgent {
       buffered = lines.pop()!;
       for (const line of lines.filter(Boolean)) {
         try {
-          this.events.push(JSON.parse(line) as AgentEvent);
+          const parsed = JSON.parse(line) as Record<string, unknown>;
+          this.events.push({ ...parsed, event: String(parsed.msg) });
         } catch {
           this.events.push({ event: 'unparsable-output', line });
         }

@@ -113,7 +113,7 @@ export async function startWatchSide(
   options: { pageSize?: number; inactivityTimeoutMs?: number } = {},
 ): Promise<WatchSide> {
   const logLines: string[] = [];
-  const logger: Logger = createLogger('test', { write: (line) => logLines.push(line), trace: '' });
+  const logger: Logger = createLogger('test', { output: (line) => logLines.push(line), trace: '' });
   const metrics = new MetricsRegistry();
   const client = new ApiClient(target.proxiedKubeConfig());
   const events = new EventRecorder(client, {

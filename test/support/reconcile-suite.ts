@@ -1,10 +1,10 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/base/logger.ts';
 import type { DesiredState } from '../../src/model/desired-state.ts';
 import { eventually } from './eventually.ts';
 import { pipelineOf, type Pipeline } from '../../src/p4rt/pipeline.ts';
 import { TABLES } from '../../src/reconcile/p4-names.ts';
-import type { ReconcileLogger } from '../../src/reconcile/reconcile-log.ts';
 import { Reconciler } from '../../src/reconcile/reconciler.ts';
 import type { ReconcilerOptions } from '../../src/reconcile/reconciler-options.ts';
 import { talariaPipeline } from './conformance/pipelines.ts';
@@ -102,8 +102,14 @@ export function defineReconcileSuite(
       now?: () => number,
     ): { reconciler: Reconciler; logged: Logged[] } {
       const logged: Logged[] = [];
-      const log: ReconcileLogger = (level, message, fields) =>
-        logged.push({ level, message, fields });
+      // The real logger, its JSON lines read back.
+      const log = createLogger('reconcile', {
+        trace: '',
+        output: (line) => {
+          const { level, msg, ...fields } = JSON.parse(line) as Record<string, unknown>;
+          logged.push({ level: String(level), message: String(msg), fields });
+        },
+      });
       const reconciler = new Reconciler(
         {
           switches: addresses.map((address, i) => ({ name: `s${i + 1}`, address, deviceId: 1n })),

@@ -18,7 +18,11 @@ import {
 } from '../../src/agent/datapath-maps.ts';
 import { parseFrontendsFile, vipEntriesFromFrontends } from '../../src/agent/frontends-file.ts';
 import { agentOptionsSchema } from '../../src/agent/node-agent.ts';
-import { scanPodRecords, writePodRecord } from '../../src/agent/pod-records.ts';
+import {
+  scanKernelPathRecords,
+  scanPodRecords,
+  writePodRecord,
+} from '../../src/agent/pod-records.ts';
 import { frontendKey, type Frontend } from '../../src/model/desired-state.ts';
 
 /** What the agent reads from outside (options, files, CNI) and the map codecs. */
@@ -190,6 +194,48 @@ describe('pod records and the CNI plugin', () => {
     });
     await expect(add).rejects.toBeInstanceOf(CniError);
     await expect(add).rejects.toMatchObject({ code: 7 });
+  });
+
+  it('leaves the pod on the kernel path when ADD cannot finish, passing the result through', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'talaria-pods-'));
+    const prevResult = {
+      cniVersion: '1.0.0',
+      interfaces: [{ name: 'eth0', sandbox: '/nonexistent/netns' }],
+      ips: [{ address: '10.200.1.2/24', interface: 0 }],
+      dns: {},
+    };
+    const config = {
+      cniVersion: '1.0.0',
+      name: 'n',
+      type: 'talaria-cni',
+      podsDir: dir,
+      prevResult,
+    };
+    const env = {
+      CNI_COMMAND: 'ADD',
+      CNI_CONTAINERID: 'c1',
+      CNI_NETNS: '/nonexistent/netns',
+      CNI_IFNAME: 'eth0',
+      // Neither nsenter nor ethtool can be found: as on a node without them.
+      PATH: '/nonexistent',
+    };
+    const savedPath = process.env.PATH;
+    process.env.PATH = env.PATH;
+    let out: string;
+    try {
+      out = await runCniPlugin({ env, stdin: JSON.stringify(config) });
+    } finally {
+      process.env.PATH = savedPath;
+    }
+    expect(JSON.parse(out)).toEqual(prevResult);
+    expect((await scanPodRecords(dir)).records).toEqual([]);
+    const [fallback, ...more] = await scanKernelPathRecords(dir);
+    expect(more).toEqual([]);
+    expect(fallback).toMatchObject({ containerId: 'c1', ifName: 'eth0' });
+    expect(fallback!.reason).toMatch(/nsenter/);
+    // DEL forgets it.
+    await runCniPlugin({ env: { ...env, CNI_COMMAND: 'DEL' }, stdin: JSON.stringify(config) });
+    expect(await scanKernelPathRecords(dir)).toEqual([]);
   });
 
   it('DEL of an unknown pod succeeds (DEL is idempotent)', async () => {

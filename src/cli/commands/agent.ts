@@ -1,12 +1,10 @@
 import { text } from 'node:stream/consumers';
 import { z } from 'zod';
 import { cniErrorResult, CniError, runCniPlugin } from '../../agent/cni-plugin.ts';
-import {
-  agentOptionsSchema,
-  detachDatapath,
-  NodeAgent,
-  type AgentEvent,
-} from '../../agent/node-agent.ts';
+import { agentOptionsSchema, detachDatapath, NodeAgent } from '../../agent/node-agent.ts';
+import { AgentMetrics } from '../../agent/agent-metrics.ts';
+import { createLogger } from '../../base/logger.ts';
+import { ProbeServer } from '../../base/probe-server.ts';
 import { defineCommand } from '../command.ts';
 
 const MODES = ['run', 'detach', 'cni'] as const;
@@ -30,6 +28,10 @@ const schema = z
     'tcp-idle-timeout': z.string().optional(),
     'udp-idle-timeout': z.string().optional(),
     'poll-interval-ms': z.string().optional(),
+    'http-listen': z
+      .string()
+      .regex(/^\S+:\d{1,5}$/, 'expected HOST:PORT')
+      .default('0.0.0.0:9465'),
   })
   .strict()
   .superRefine((options, ctx) => {
@@ -56,7 +58,7 @@ function optionName(field: string): string {
   return field;
 }
 
-function toAgentOptions(options: CliOptions) {
+function toAgentOptions(options: Omit<CliOptions, 'http-listen'>) {
   const defined = Object.entries({
     uplink: options.uplink,
     switchMac: options['switch-mac'],
@@ -75,19 +77,39 @@ function toAgentOptions(options: CliOptions) {
   return Object.fromEntries(defined);
 }
 
-/** The agent's log: one JSON object per line on stdout. */
-function logEvent(event: AgentEvent): void {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
-}
+/** The agent's log: JSON lines on stdout (the CNI mode logs nothing: stdout is its result). */
+const log = createLogger('agent', { output: 'stdout' });
 
 async function runAgent(options: CliOptions): Promise<number> {
-  const agent = await NodeAgent.start(agentOptionsSchema.parse(toAgentOptions(options)), logEvent);
+  // Probes and metrics first, so that a slow or failing start is visible.
+  const metrics = new AgentMetrics();
+  let agent: NodeAgent | undefined;
+  const probes = await ProbeServer.start({
+    listen: options['http-listen'],
+    live: () => true,
+    ready: { datapath: () => agent?.ready ?? false },
+    metrics: async () => {
+      if (!agent) return metrics.registry.render();
+      return agent.metrics.scrape(agent.datapath).catch((error: Error) => {
+        log.warn('metrics-read-failed', { error });
+        throw error;
+      });
+    },
+  });
+  log.info('probes-listening', { address: probes.address });
+  try {
+    agent = await NodeAgent.start(agentOptionsSchema.parse(toAgentOptions(options)), log, metrics);
+  } catch (error) {
+    await probes.close();
+    throw error;
+  }
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
   await agent.stop();
-  logEvent({ event: 'stopped', datapath: 'left attached and pinned; --mode detach removes it' });
+  await probes.close();
+  log.info('stopped', { datapath: 'left attached and pinned; --mode detach removes it' });
   return 0;
 }
 
@@ -122,6 +144,7 @@ export const agentCommand = defineCommand({
     'tcp-idle-timeout': { type: 'string' },
     'udp-idle-timeout': { type: 'string' },
     'poll-interval-ms': { type: 'string' },
+    'http-listen': { type: 'string' },
   },
   schema,
   details: [
@@ -134,14 +157,15 @@ export const agentCommand = defineCommand({
     '',
     'Defaults: --pods-dir /run/talaria/pods, --bpffs /sys/fs/bpf, flow/VIP map sizes 65536,',
     '--half-open-flows 16384 (each side), --local-pods 4096, --tcp-idle-timeout 0 (LRU only), --udp-idle-timeout 120 (seconds),',
-    '--poll-interval-ms 1000. See docs/host-path.md.',
+    '--poll-interval-ms 1000, --http-listen 0.0.0.0:9465 (/healthz, /readyz, /metrics).',
+    'See docs/host-path.md.',
   ].join('\n'),
   async run(options: CliOptions) {
     switch (options.mode) {
       case 'run':
         return runAgent(options);
       case 'detach':
-        await detachDatapath(options.bpffs ?? '/sys/fs/bpf', logEvent);
+        await detachDatapath(options.bpffs ?? '/sys/fs/bpf', log);
         return 0;
       case 'cni':
         return runCni();

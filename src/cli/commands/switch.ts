@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { createLogger } from '../../base/logger.ts';
 import { readPipelineFiles } from '../../p4rt/pipeline.ts';
 import { loadPipeline } from '../../target/dataplane/load-pipeline.ts';
 import { readServerTlsFiles } from '../../target/p4runtime/server-tls.ts';
@@ -74,6 +75,8 @@ export const switchCommand = defineCommand({
     '                  a C compiler on first use), or N@mem for an unconnected port',
   ].join('\n'),
   async run(options) {
+    // stdout, as the agent's: the line that says it serves is what a supervisor waits for.
+    const log = createLogger('switch', { output: 'stdout' });
     let pipeline;
     let tls;
     try {
@@ -89,7 +92,7 @@ export const switchCommand = defineCommand({
         });
       }
     } catch (error) {
-      console.error(`talaria switch: ${(error as Error).message}`);
+      log.error('cannot read the pipeline', { error: error as Error });
       return 1;
     }
     let running;
@@ -101,29 +104,29 @@ export const switchCommand = defineCommand({
         ports: options.port,
         loadPipeline,
         ...(pipeline ? { pipeline } : {}),
-        onError: (error) => console.error(`talaria switch: ${error.message}`),
+        onError: (error) => log.error('port failed', { error }),
       });
     } catch (error) {
-      console.error(`talaria switch: ${(error as Error).message}`);
+      log.error('cannot start', { error: error as Error });
       return 1;
     }
     const ports = options.port.map(
       (p) => `${p.number}@${p.kind === 'memory' ? 'mem' : p.interfaceName}`,
     );
-    console.log(
-      `talaria switch: device ${running.deviceId} serving P4Runtime on ${running.address}` +
-        ` (${tls ? (tls.clientCa ? 'mutual TLS' : 'TLS') : 'plaintext'})` +
-        `; ports ${ports.join(', ') || 'none'}; pipeline ${pipeline ? options.pipeline : 'none (awaiting a controller)'}`,
-    );
+    log.info('serving P4Runtime', {
+      deviceId: running.deviceId,
+      address: running.address,
+      transport: tls ? (tls.clientCa ? 'mutual TLS' : 'TLS') : 'plaintext',
+      ports: ports.join(', ') || 'none',
+      pipeline: pipeline ? options.pipeline : 'none (awaiting a controller)',
+    });
     const signal = await new Promise<string>((resolve) => {
       process.once('SIGINT', () => resolve('SIGINT'));
       process.once('SIGTERM', () => resolve('SIGTERM'));
     });
     await running.stop();
     const { received, sent, dropped } = running.stats;
-    console.log(
-      `talaria switch: stopped on ${signal}; ${received} frames in, ${sent} out, ${dropped} dropped`,
-    );
+    log.info('stopped', { signal, framesIn: received, framesOut: sent, dropped });
     return 0;
   },
 });

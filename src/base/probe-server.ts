@@ -11,8 +11,8 @@ export interface ProbeServerOptions {
   readonly live: Check;
   /** Readiness checks by name (caches synced, switches reachable, ...). */
   readonly ready: Readonly<Record<string, Check>>;
-  /** The /metrics body (Prometheus text format). */
-  readonly metrics: () => string;
+  /** The /metrics body (Prometheus text format), read when scraped. */
+  readonly metrics: () => string | Promise<string>;
 }
 
 /**
@@ -49,7 +49,14 @@ export class ProbeServer {
           return text(ready ? 200 : 503, body);
         }
         case '/metrics':
-          return text(200, options.metrics(), 'text/plain; version=0.0.4; charset=utf-8');
+          void Promise.resolve()
+            .then(options.metrics)
+            .then(
+              (body) => text(200, body, 'text/plain; version=0.0.4; charset=utf-8'),
+              // The cause goes to the owner's log, never into a public answer.
+              () => text(500, 'metrics unavailable\n'),
+            );
+          return;
         default:
           return text(404, 'not found\n');
       }
