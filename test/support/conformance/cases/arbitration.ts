@@ -8,12 +8,16 @@ export const arbitrationCases: ConformanceCase[] = [
   {
     name: 'arbitration: the highest election id is primary, a lower one is told it is a backup',
     async run(ctx) {
-      const high = ctx.newElectionId() + 10n;
+      // Ids only ever grow across cases: a stream of an earlier case that the server has
+      // not yet forgotten can never outrank this case's streams.
+      const backupId = ctx.newElectionId();
+      const high = ctx.newElectionId();
+      const higherId = ctx.newElectionId();
       const primary = ctx.stream();
       primary.arbitrate(ctx.deviceId, high);
       expect(await primary.nextArbitrationCode()).toBe('OK');
       const backup = ctx.stream();
-      backup.arbitrate(ctx.deviceId, high - 1n);
+      backup.arbitrate(ctx.deviceId, backupId);
       const update = await backup.next();
       expect(update.arbitration?.status?.code).toBe(6); // ALREADY_EXISTS
       expect(BigInt(update.arbitration?.electionId?.low ?? '0')).toBe(
@@ -23,7 +27,7 @@ export const arbitrationCases: ConformanceCase[] = [
       // primary is told it lost; messages on a stream keep their order, so a notice about
       // the backup would have come first.
       const higher = ctx.stream();
-      higher.arbitrate(ctx.deviceId, high + 1n);
+      higher.arbitrate(ctx.deviceId, higherId);
       expect(await higher.nextArbitrationCode()).toBe('OK');
       expect(await primary.nextArbitrationCode()).toBe('ALREADY_EXISTS');
     },
