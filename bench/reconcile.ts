@@ -104,7 +104,14 @@ async function startSwitchProcess(address: string): Promise<ChildProcess> {
   const bin = fileURLToPath(new URL('../bin/talaria.js', import.meta.url));
   const child = spawn(
     process.execPath,
-    ['--max-old-space-size=4096', bin, 'switch', '--grpc', address],
+    [
+      '--max-old-space-size=4096',
+      ...(process.env.BENCH_SWITCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      bin,
+      'switch',
+      '--grpc',
+      address,
+    ],
     {
       stdio: ['ignore', 'ignore', 'inherit'],
     },
