@@ -292,9 +292,8 @@ try {
 
   // 3. Endpoint changes: a backend of a random Service replaced by a new one.
   let current = state;
-  const frontends = [...state.frontends.values()].filter((f) =>
-    reconciler.status().notOffloaded.every((n) => n.service.name !== f.service.name),
-  );
+  const refused = new Set(reconciler.status().notOffloaded.map((n) => n.service.name));
+  const frontends = [...state.frontends.values()].filter((f) => !refused.has(f.service.name));
   let changed = 0;
   const change = (): number => {
     const target = frontends[Math.floor(Math.random() * frontends.length)]!;
