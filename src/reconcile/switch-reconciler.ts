@@ -88,8 +88,13 @@ export interface SwitchStatus {
 interface Refusal {
   readonly reason: string;
   readonly code: string;
-  /** The frontend or route as refused; a changed one is tried again at once. */
-  readonly fingerprint: string;
+  /**
+   * The frontend or route as refused; a changed one is tried again at once. Frontends
+   * compare by identity (the model keeps an unchanged frontend's object, and a state with
+   * 100,000 refused frontends must not be serialized on every pass); routes, rebuilt with
+   * every node change, by their JSON text.
+   */
+  readonly fingerprint: Frontend | string;
   readonly service: NotOffloaded['service'] | undefined;
   retryAt: number;
 }
@@ -425,7 +430,7 @@ export class SwitchReconciler {
       if (frontend.family !== 4) continue;
       const refusal = this.refused.get(key);
       if (refusal !== undefined) {
-        if (refusal.retryAt > now && refusal.fingerprint === JSON.stringify(frontend)) continue;
+        if (refusal.retryAt > now && refusal.fingerprint === frontend) continue;
         this.refused.delete(key);
       }
       const previous = this.derived.get(key);
@@ -505,7 +510,7 @@ export class SwitchReconciler {
     this.refused.set(key, {
       reason,
       code,
-      fingerprint: JSON.stringify(frontend),
+      fingerprint: frontend,
       service: frontend.service,
       retryAt: now + this.settings.refusedRetryMs,
     });
