@@ -319,7 +319,7 @@ export class SwitchReconciler {
       for (const key of this.dirty) touched.add(key);
       this.dirty = new Set();
       const phases = planUpdates(this.entries, fullDiff ? 'all' : touched);
-      const outcome = await this.apply(phases, now);
+      const outcome = await this.apply(phases);
       this.finishPass(target.generation, outcome, started);
       this.retryBackoff.reset();
       this.lastError = undefined;
@@ -528,7 +528,6 @@ export class SwitchReconciler {
   /** Writes the phases one after the other; returns what was refused and whether the switch was stale. */
   private async apply(
     phases: readonly Phase[],
-    now: number,
   ): Promise<{ writes: number; refused: number; stale: boolean }> {
     const codec = this.codec!;
     const failedOwners = new Set<string>();
@@ -620,6 +619,8 @@ export class SwitchReconciler {
       }
       await writing;
     }
+    // Retry times count from now, not from the start of a pass that may have been long.
+    const now = this.settings.now();
     for (const [owner, { code, details }] of refusals) {
       const reason = `${code}: ${details}`;
       const routePrefix = owner.startsWith(routeOwner(''))

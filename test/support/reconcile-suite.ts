@@ -98,10 +98,13 @@ export function defineReconcileSuite(
     function reconcilerFor(
       addresses: string[],
       overrides: Partial<ReconcilerOptions> = {},
+      dependencies: { now?: () => number; onLog?: (message: string) => void } = {},
     ): { reconciler: Reconciler; logged: Logged[] } {
       const logged: Logged[] = [];
-      const log: ReconcileLogger = (level, message, fields) =>
+      const log: ReconcileLogger = (level, message, fields) => {
         logged.push({ level, message, fields });
+        dependencies.onLog?.(message);
+      };
       const reconciler = new Reconciler(
         {
           switches: addresses.map((address, i) => ({ name: `s${i + 1}`, address, deviceId: 1n })),
@@ -112,7 +115,7 @@ export function defineReconcileSuite(
           backoff: { initialMs: 20, maxMs: 300 },
           ...overrides,
         },
-        { log },
+        { log, ...(dependencies.now ? { now: dependencies.now } : {}) },
       );
       reconcilers.push(reconciler);
       reconciler.start();
@@ -315,6 +318,25 @@ export function defineReconcileSuite(
         reconciler.status().switches[0]!.notOffloaded.map((n) => n.frontendKey),
       );
       await expectServes(target, shrunk, { absent: stillRefused });
+    });
+
+    it('counts the retry time of a refusal from the refusal, not from the start of a long pass', async () => {
+      const small = resizedPipeline(files!, { [TABLES.frontends]: 20 });
+      const target = await startTarget();
+      // The clock jumps past the retry time while the switch answers the pass's writes.
+      let clock = 0;
+      const { reconciler, logged } = reconcilerFor(
+        [target.address],
+        { pipeline: small, refusedRetryMs: 60_000 },
+        { now: () => clock, onLog: (m) => m === 'update refused' && (clock += 120_000) },
+      );
+      await reconciler.whenApplied(reconciler.setDesiredState(state));
+      await waitFor(
+        'leftovers of refused frontends to be removed',
+        () => reconciler.status().switches[0]!.inSync,
+      );
+      expect(reconciler.status().notOffloaded).toHaveLength(4);
+      expect(logged.filter((l) => l.message === 'frontend not offloaded')).toHaveLength(4);
     });
 
     it('reports a Service out of slots instead of wrapping, and serves the others', async () => {
