@@ -543,11 +543,15 @@ export class SwitchReconciler {
     ): void => {
       this.dirty.add(update.key);
       failedKeys.add(update.key);
+      // One line per owner: a full table refuses every update of every frontend that does
+      // not fit, and the frontend's own "not offloaded" warning follows.
+      const firstOfOwner = update.owner === undefined || !failedOwners.has(update.owner);
       if (update.owner !== undefined) failedOwners.add(update.owner);
       const isStale = code !== 'INVALID_INPUT' && STALE_CODES.has(code) && !staleIsRefusal;
       if (isStale) stale = true;
       else if (update.owner !== undefined && !refusals.has(update.owner))
         refusals.set(update.owner, { code, details });
+      if (!firstOfOwner) return;
       this.log(isStale ? 'info' : 'warn', 'update refused', {
         key: update.key,
         op: update.op,
