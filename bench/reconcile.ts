@@ -206,10 +206,12 @@ async function rawWrites(address: string, label: string): Promise<number> {
     started = performance.now();
     const deleted = await client.write(entries.map(remove), { batchSize, concurrency });
     const deleteMs = performance.now() - started;
-    if (inserted.failures.length + deleted.failures.length > 0)
-      throw new Error(
-        `${label}: raw writes failed: ${inserted.failures[0]?.details ?? deleted.failures[0]?.details}`,
-      );
+    const failure = inserted.failures[0] ?? deleted.failures[0];
+    if (failure !== undefined) {
+      // With size.p4's defaults at a scale that does not fit, the table is already full.
+      console.log(`${label} raw writes skipped: ${failure.code}: ${failure.details}`);
+      break;
+    }
     if (batchSize === 256) insertRate = (rawEntries * 1000) / insertMs;
     console.log(
       `${label} raw writes, batch ${batchSize} x ${concurrency} in flight: INSERT ${rate(rawEntries, insertMs)}, DELETE ${rate(rawEntries, deleteMs)} (${count(rawEntries)} entries)`,
