@@ -227,7 +227,8 @@ function countingLog(): { log: ReconcileLogger; warnings: Map<string, number> } 
   return {
     warnings,
     log: (level, message) => {
-      if (level !== 'info') warnings.set(message, (warnings.get(message) ?? 0) + 1);
+      const line = `${level}: ${message}`;
+      warnings.set(line, (warnings.get(line) ?? 0) + 1);
     },
   };
 }
@@ -286,8 +287,9 @@ try {
       `RSS +${mib(grown)} = ${count(grown / services)} bytes per Service with ${backendsPerService} backends ` +
       `(${count(grown / (services * backendsPerService))} bytes per backend)`,
   );
-  for (const [message, n] of warnings)
-    console.log(`  reconciler warnings: ${count(n)} x "${message}"`);
+  const logLines = (): string =>
+    [...warnings].map(([line, n]) => `${count(n)} x "${line}"`).join(', ');
+  console.log(`  reconciler log: ${logLines()}`);
 
   // 2. Endpoint changes: a backend of a random Service replaced by a new one.
   let current = state;
@@ -332,6 +334,7 @@ try {
     `one endpoint change -> writes acknowledged, ${changes} changes arriving at ${changeRate}/s: ` +
       `${latencySummary(await Promise.all(arriving))}, load average ${load()}`,
   );
+  console.log(`  reconciler log: ${logLines()}`);
   reconciler.close();
 
   // 3. Controller restart: read back, adopt ids, verify, write nothing.
