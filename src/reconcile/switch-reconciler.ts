@@ -559,6 +559,13 @@ export class SwitchReconciler {
         details,
       });
     };
+    /**
+     * Tables that answered full in this pass. A make phase only inserts, and each table is
+     * written in one phase, so their later INSERTs of the pass are refused with the same
+     * reason without sending them (100,000 Services that do not fit are not a million
+     * refused writes).
+     */
+    const fullTables = new Map<string, { code: StatusCodeName; details: string }>();
     const encode = (chunk: readonly PlannedUpdate[]) => {
       const updates: PlannedUpdate[] = [];
       const messages: Update[] = [];
@@ -571,6 +578,11 @@ export class SwitchReconciler {
           this.dirty.add(update.key);
           if (update.owner !== undefined) failedOwners.add(update.owner);
           failedKeys.add(update.key);
+          continue;
+        }
+        const full = update.op === 'INSERT' ? fullTables.get(tableLabel(update.entry)) : undefined;
+        if (full !== undefined) {
+          fail(update, full.code, full.details);
           continue;
         }
         try {
@@ -591,7 +603,11 @@ export class SwitchReconciler {
       for (const failure of result.failures) {
         failedAt.add(failure.index);
         this.settings.metrics.refusedUpdates.inc({ switch: this.name, code: failure.code });
-        fail(updates[failure.index]!, failure.code, failure.details);
+        const update = updates[failure.index]!;
+        fail(update, failure.code, failure.details);
+        const table = tableLabel(update.entry);
+        if (update.op === 'INSERT' && TABLE_FULL_CODES.has(failure.code) && !fullTables.has(table))
+          fullTables.set(table, { code: failure.code, details: failure.details });
       }
       const acknowledged = new Map<string, { op: string; table: string; count: number }>();
       updates.forEach((update, i) => {

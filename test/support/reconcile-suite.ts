@@ -320,6 +320,30 @@ export function defineReconcileSuite(
       await expectServes(target, shrunk, { absent: stillRefused });
     });
 
+    it('once a table answers full, refuses the rest of its inserts in that pass without sending them', async () => {
+      const small = resizedPipeline(files!, { [TABLES.frontends]: 20 });
+      const target = await startTarget();
+      const { reconciler } = reconcilerFor([target.address], {
+        pipeline: small,
+        batchSize: 1,
+        writeConcurrency: 1,
+      });
+      const many = syntheticState({ services: 60, backendsPerService: 1, nodes: 1 });
+      await reconciler.whenApplied(reconciler.setDesiredState(many));
+      await waitFor('the switch to be in sync', () => reconciler.status().switches[0]!.inSync);
+      expect(reconciler.status().notOffloaded).toHaveLength(40);
+      const sent = reconciler.metrics.refusedUpdates.get({
+        switch: 's1',
+        code: kind.tableFullCode,
+      });
+      // Without the skip, each of the 40 frontends that do not fit is one refused write.
+      expect(sent).toBeGreaterThanOrEqual(1);
+      expect(sent).toBeLessThan(40);
+      await expectServes(target, many, {
+        absent: new Set(reconciler.status().switches[0]!.notOffloaded.map((n) => n.frontendKey)),
+      });
+    });
+
     it('counts the retry time of a refusal from the refusal, not from the start of a long pass', async () => {
       const small = resizedPipeline(files!, { [TABLES.frontends]: 20 });
       const target = await startTarget();
