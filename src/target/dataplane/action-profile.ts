@@ -179,11 +179,13 @@ export class ActionProfileState {
   }
 
   readGroups(): ProfileGroup[] {
-    return [...this.groups.values()].map((g) => ({
-      groupId: g.id,
-      maxSize: g.maxSize,
-      members: g.members.map((m) => ({ ...m })),
-    }));
+    return [...this.groups.keys()].map((groupId) => this.readGroup(groupId)!);
+  }
+
+  readGroup(groupId: number): ProfileGroup | undefined {
+    const g = this.groups.get(groupId);
+    if (g === undefined) return undefined;
+    return { groupId: g.id, maxSize: g.maxSize, members: g.members.map((m) => ({ ...m })) };
   }
 
   /** Checks that an entry may point at a member / group, and counts the reference. */
