@@ -37,14 +37,13 @@ import { ACTIONS, TABLES } from '../src/reconcile/p4-names.ts';
 import { Reconciler } from '../src/reconcile/reconciler.ts';
 import type { ReconcileLogger } from '../src/reconcile/reconcile-log.ts';
 import type { ReconcilerOptions } from '../src/reconcile/reconciler-options.ts';
-import { startBmv2Target } from '../test/support/conformance/bmv2-target.ts';
+import { Bmv2Switch } from '../test/support/bmv2-switch.ts';
 import { talariaPipeline } from '../test/support/conformance/pipelines.ts';
 import {
   resizedPipeline,
   syntheticState,
   withFrontend,
 } from '../test/support/reconcile-fixtures.ts';
-import { commandExists } from '../test/support/tiers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -355,23 +354,19 @@ try {
 }
 
 // 5. BMv2: its raw write rate for the same kind of updates is the bound to converge against.
-const bmv2Missing = ['simple_switch_grpc', 'ip'].filter((c) => !commandExists(c));
-if (existsSync('/opt/p4/bin/simple_switch_grpc') && !bmv2Missing.includes('ip')) {
+if (existsSync('/opt/p4/bin/simple_switch_grpc'))
   process.env.PATH = `/opt/p4/bin:${process.env.PATH}`;
-  bmv2Missing.splice(0);
-}
-if (bmv2Missing.length > 0 || process.getuid?.() !== 0) {
-  console.log(
-    `BMv2 skipped: ${bmv2Missing.length > 0 ? `${bmv2Missing.join(', ')} not found (PATH, /opt/p4/bin)` : 'needs root (network namespace)'}`,
-  );
+const bmv2Unavailable = Bmv2Switch.unavailableReason();
+if (bmv2Unavailable !== undefined) {
+  console.log(`BMv2 skipped: ${bmv2Unavailable} (PATH, /opt/p4/bin)`);
 } else {
-  const bmv2 = await startBmv2Target([1, 2, 3, 4]);
+  const bmv2 = await Bmv2Switch.start({ ports: [] });
   try {
-    const bound = await rawWrites(bmv2.address, 'BMv2');
+    const bound = await rawWrites(bmv2.grpcAddress, 'BMv2');
     const state = syntheticState({ services, backendsPerService, affinityEvery: 10, nodes: 16 });
     const reconciler = new Reconciler(
       {
-        switches: [{ name: 'bmv2', address: bmv2.address, deviceId: bmv2.deviceId }],
+        switches: [{ name: 'bmv2', address: bmv2.grpcAddress, deviceId: 1n }],
         electionId: 2n,
         pipeline,
         tagKey: 0x1234,
