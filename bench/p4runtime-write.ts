@@ -2,17 +2,20 @@
  * P4Runtime Write throughput in entries/s, over real gRPC: batches of 1, 100 and 1,000 LPM
  * entries INSERTed into (and then DELETEd from) the conformance fixture's route_table, one
  * batch in flight at a time as a controller sends dependent batches. Against the embedded
- * switch on 127.0.0.1, and against simple_switch_grpc in the same run when it is on PATH
- * (and we are root: it runs in a network namespace). Prints one table.
+ * switch (`talaria switch`, its own process on 127.0.0.1, as BMv2 is), and against
+ * simple_switch_grpc in the same run when it is on PATH or in /opt/p4/bin (and we are root:
+ * it runs in a network namespace). Prints one table.
  *
  *   npm run bench:p4runtime [-- --seconds 3 --batches 1,100,1000]
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Update } from '../src/p4rt/generated/p4/v1/Update.ts';
 import { startBmv2Target } from '../test/support/conformance/bmv2-target.ts';
 import { uint128 } from '../test/support/conformance/context.ts';
-import { startEmbeddedTarget } from '../test/support/conformance/embedded-target.ts';
 import { EntityBuilder, insert, remove } from '../test/support/conformance/entities.ts';
 import { P4InfoNames } from '../test/support/conformance/p4info-names.ts';
 import { fixturePipeline } from '../test/support/conformance/pipelines.ts';
@@ -98,19 +101,51 @@ async function measure(target: ConformanceTarget, batch: number): Promise<Result
   };
 }
 
-function bmv2Available(): boolean {
-  if (process.getuid?.() !== 0) return false;
+/** Why BMv2 cannot run here, or undefined when it can. */
+function bmv2Missing(): string | undefined {
+  if (existsSync('/opt/p4/bin/simple_switch_grpc'))
+    process.env.PATH = `/opt/p4/bin:${process.env.PATH}`;
   try {
     execFileSync('sh', ['-c', 'command -v simple_switch_grpc'], { stdio: 'ignore' });
-    return true;
   } catch {
-    return false;
+    return 'simple_switch_grpc is not on PATH nor in /opt/p4/bin';
   }
+  return process.getuid?.() === 0 ? undefined : 'BMv2 runs in a network namespace: needs root';
 }
 
-const targets: [string, TargetFactory][] = [['embedded', startEmbeddedTarget]];
-if (bmv2Available()) targets.push(['bmv2', startBmv2Target]);
-else console.log('simple_switch_grpc not on PATH (or not root): embedded target only');
+/** The embedded switch as its own process (`talaria switch`), on a free loopback port. */
+const startEmbeddedProcess: TargetFactory = async (ports) => {
+  const bin = fileURLToPath(new URL('../bin/talaria.js', import.meta.url));
+  const child = spawn(process.execPath, [bin, 'switch', '--grpc', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  const address = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const found = /"address":"(127\.0\.0\.1:\d+)"/.exec(output);
+      if (found) resolve(found[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`talaria switch exited (${code}): ${output}`)));
+  });
+  return {
+    name: 'embedded',
+    address,
+    deviceId: 1n,
+    ports,
+    send: () => Promise.reject(new Error('no packets in this benchmark')),
+    streamsForgotten: async () => {},
+    stop: async () => {
+      child.kill();
+      if (child.exitCode === null) await once(child, 'exit');
+    },
+  };
+};
+
+const targets: [string, TargetFactory][] = [['embedded', startEmbeddedProcess]];
+const missing = bmv2Missing();
+if (missing === undefined) targets.push(['bmv2', startBmv2Target]);
+else console.log(`BMv2 skipped (${missing}): embedded target only`);
 
 const results: Result[] = [];
 for (const [, start] of targets) {

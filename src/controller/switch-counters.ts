@@ -6,7 +6,7 @@ import { P4RuntimeClient } from '../p4rt/client.ts';
 import { EntityCodec, type MatchValue, type Value } from '../p4rt/entity-codec.ts';
 import type { P4Info__Output } from '../p4rt/generated/p4/config/v1/P4Info.ts';
 import { P4InfoIndex } from '../p4rt/p4info-index.ts';
-import { PROTOCOL_NUMBER } from '../reconcile/desired-entries.ts';
+import { PROTOCOL_NUMBER } from '../reconcile/derive-entries.ts';
 import { COUNTERS, TABLES } from '../reconcile/p4-names.ts';
 import { DROP_COUNTER_INDICES } from '../wire/drop-reasons.ts';
 

@@ -59,16 +59,20 @@ export const endpointKey = (addr: string, port: number): string => `${addr}:${po
  * backend. The same backend coming back while draining gets its slot back.
  */
 export class ServiceSlots {
-  private readonly ids: LowestFreeIds;
-  private readonly holders = new Map<number, SlotHolder>();
+  /** The holder of each slot, undefined where the slot is free (few slots: an array). */
+  private readonly holders: (SlotHolder | undefined)[] = [];
   private readonly byEndpoint = new Map<string, number>();
+  private count = 0;
+  /** Every slot below the hint is in use. */
+  private hint = 0;
+  private readonly limit: number;
 
   constructor(readonly maxSlots: number) {
-    this.ids = new LowestFreeIds(0, Math.min(maxSlots, SLOT_LIMIT) - 1);
+    this.limit = Math.min(maxSlots, SLOT_LIMIT);
   }
 
   get size(): number {
-    return this.holders.size;
+    return this.count;
   }
 
   slotOf(endpoint: string): number | undefined {
@@ -76,11 +80,16 @@ export class ServiceSlots {
   }
 
   holder(slot: number): SlotHolder | undefined {
-    return this.holders.get(slot);
+    return this.holders[slot];
   }
 
-  entries(): IterableIterator<[number, SlotHolder]> {
-    return this.holders.entries();
+  /** The held slots in ascending order, with their holders. */
+  entries(): [number, SlotHolder][] {
+    const held: [number, SlotHolder][] = [];
+    this.holders.forEach((holder, slot) => {
+      if (holder !== undefined) held.push([slot, holder]);
+    });
+    return held;
   }
 
   /** The slot of `addr:port`, a fresh one if it has none; undefined when none is free. */
@@ -88,12 +97,13 @@ export class ServiceSlots {
     const endpoint = endpointKey(addr, port);
     const existing = this.byEndpoint.get(endpoint);
     if (existing !== undefined) {
-      this.holders.get(existing)!.drainingUntil = undefined;
+      this.holders[existing]!.drainingUntil = undefined;
       return existing;
     }
-    const slot = this.ids.take();
-    if (slot === undefined) return undefined;
-    this.holders.set(slot, { endpoint, addr, port, drainingUntil: undefined });
+    while (this.hint < this.limit && this.holders[this.hint] !== undefined) this.hint++;
+    if (this.hint >= this.limit) return undefined;
+    const slot = this.hint++;
+    this.hold(slot, { endpoint, addr, port, drainingUntil: undefined });
     this.byEndpoint.set(endpoint, slot);
     return slot;
   }
@@ -103,10 +113,11 @@ export class ServiceSlots {
    * one is kept as draining (connections may use it) but is not the address's slot.
    */
   adopt(slot: number, addr: string, port: number): boolean {
-    if (!this.ids.claim(slot)) return false;
+    if (!Number.isInteger(slot) || slot < 0 || slot >= this.limit) return false;
+    if (this.holders[slot] !== undefined) return false;
     const endpoint = endpointKey(addr, port);
     const duplicate = this.byEndpoint.has(endpoint);
-    this.holders.set(slot, {
+    this.hold(slot, {
       endpoint: duplicate ? `${endpoint}#${slot}` : endpoint,
       addr,
       port,
@@ -117,16 +128,25 @@ export class ServiceSlots {
   }
 
   startDraining(slot: number, until: number): void {
-    const holder = this.holders.get(slot);
+    const holder = this.holders[slot];
     if (holder !== undefined && holder.drainingUntil === undefined) holder.drainingUntil = until;
   }
 
   release(slot: number): void {
-    const holder = this.holders.get(slot);
+    const holder = this.holders[slot];
     if (holder === undefined) return;
-    this.holders.delete(slot);
+    this.holders[slot] = undefined;
+    this.count--;
+    while (this.holders.length > 0 && this.holders[this.holders.length - 1] === undefined)
+      this.holders.pop();
+    if (slot < this.hint) this.hint = slot;
     if (this.byEndpoint.get(holder.endpoint) === slot) this.byEndpoint.delete(holder.endpoint);
-    this.ids.release(slot);
+  }
+
+  private hold(slot: number, holder: SlotHolder): void {
+    while (this.holders.length < slot) this.holders.push(undefined);
+    this.holders[slot] = holder;
+    this.count++;
   }
 }
 

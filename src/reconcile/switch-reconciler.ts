@@ -1,6 +1,6 @@
 import { Backoff, type BackoffOptions } from '../base/backoff.ts';
 import type { Logger } from '../base/logger.ts';
-import { P4RuntimeClient } from '../p4rt/client.ts';
+import { P4RuntimeClient, type WriteResult } from '../p4rt/client.ts';
 import { EntityCodec } from '../p4rt/entity-codec.ts';
 import { P4RuntimeRpcError, type StatusCodeName } from '../p4rt/errors.ts';
 import type { Update } from '../p4rt/generated/p4/v1/Update.ts';
@@ -21,21 +21,20 @@ import {
   deriveRoute,
   isRouteOfSwitch,
   type SelectorMode,
-} from './desired-entries.ts';
-import { DesiredTables } from './desired-tables.ts';
+} from './derive-entries.ts';
+import { EntryTable } from './entry-table.ts';
 import { IdAllocator } from './id-allocator.ts';
 import type { ReconcileMetrics } from './metrics.ts';
 import { ACTION_PROFILES, TABLES } from './p4-names.ts';
 import type { SwitchOptions } from './reconciler-options.ts';
+import type { Selector, SwitchEntry } from './switch-entries.ts';
 import {
   deleteEntityOf,
   entityOf,
-  entryKey,
-  heldEntryOf,
   readBackEntities,
-  type HeldEntry,
-  type Selector,
-} from './switch-entries.ts';
+  readEntryOf,
+  type ReadEntry,
+} from './switch-entry-codec.ts';
 import type { TagKey } from './tag-key.ts';
 import { planUpdates, type Phase, type PlannedUpdate } from './update-plan.ts';
 
@@ -89,8 +88,13 @@ export interface SwitchStatus {
 interface Refusal {
   readonly reason: string;
   readonly code: string;
-  /** The frontend or route as refused; a changed one is tried again at once. */
-  readonly fingerprint: string;
+  /**
+   * The frontend or route as refused; a changed one is tried again at once. Frontends
+   * compare by identity (the model keeps an unchanged frontend's object, and a state with
+   * 100,000 refused frontends must not be serialized on every pass); routes, rebuilt with
+   * every node change, by their JSON text.
+   */
+  readonly fingerprint: Frontend | string;
   readonly service: NotOffloaded['service'] | undefined;
   retryAt: number;
 }
@@ -120,7 +124,7 @@ const PROTOCOL_NAME = new Map<number, L4Protocol>([
 ]);
 
 /** The table (or action profile) an entry lives in, for metric labels. */
-function tableLabel(entry: HeldEntry['entry']): string {
+function tableLabel(entry: SwitchEntry): string {
   switch (entry.kind) {
     case 'frontend':
       return TABLES.frontends;
@@ -162,8 +166,8 @@ export class SwitchReconciler {
   readonly client: P4RuntimeClient;
   private readonly settings: SwitchReconcilerSettings;
   private readonly ids: IdAllocator;
-  private readonly desired = new DesiredTables();
-  private holding = new Map<string, HeldEntry>();
+  /** What the switch should hold and holds, per entry key. */
+  private readonly entries = new EntryTable();
   private holdingValid = false;
   private needsSync = true;
   /** Set by a read-back: the next pass diffs every key, not only the changed ones. */
@@ -276,11 +280,6 @@ export class SwitchReconciler {
     };
   }
 
-  /** What the controller believes the switch holds, by entry key (for tests and status). */
-  heldEntries(): ReadonlyMap<string, HeldEntry> {
-    return this.holding;
-  }
-
   private kick(): void {
     if (this.closed) return;
     if (this.running) {
@@ -316,11 +315,11 @@ export class SwitchReconciler {
       this.current = target;
       const now = this.settings.now();
       this.derive(target.state, now);
-      const touched = this.desired.takeTouched();
+      const touched = this.entries.takeTouched();
       for (const key of this.dirty) touched.add(key);
       this.dirty = new Set();
-      const phases = planUpdates(this.desired, this.holding, fullDiff ? 'all' : touched);
-      const outcome = await this.apply(phases, now);
+      const phases = planUpdates(this.entries, fullDiff ? 'all' : touched);
+      const outcome = await this.apply(phases);
       this.finishPass(target.generation, outcome, started);
       this.retryBackoff.reset();
       this.lastError = undefined;
@@ -366,11 +365,11 @@ export class SwitchReconciler {
     const entities = await this.client.read(
       readBackEntities(codec, this.settings.selectorMode === 'groups'),
     );
-    const holding = new Map<string, HeldEntry>();
+    const holding: ReadEntry[] = [];
     for (const entity of entities) {
       try {
-        const found = heldEntryOf(codec.decode(entity));
-        if (found !== undefined) holding.set(entryKey(found.entry), found);
+        const found = readEntryOf(codec.decode(entity));
+        if (found !== undefined) holding.push(found);
       } catch (error) {
         this.log('warn', 'unreadable entity in read-back ignored', {
           error: (error as Error).message,
@@ -379,8 +378,8 @@ export class SwitchReconciler {
     }
     try {
       for (const entity of await this.client.read([codec.readDefaultEntry(TABLES.tagKey)])) {
-        const found = heldEntryOf(codec.decode(entity));
-        if (found !== undefined) holding.set(entryKey(found.entry), found);
+        const found = readEntryOf(codec.decode(entity));
+        if (found !== undefined) holding.push(found);
       }
     } catch (error) {
       if (error instanceof P4RuntimeRpcError && error.isSessionFailure) throw error;
@@ -388,7 +387,7 @@ export class SwitchReconciler {
       this.log('info', 'tag_key default entry not readable', { error: (error as Error).message });
     }
     if (this.ids.isEmpty) this.adopt(holding);
-    this.holding = holding;
+    this.entries.setHolding(holding);
     this.holdingValid = true;
     this.fullDiffNeeded = true;
     this.dirty = new Set();
@@ -399,25 +398,21 @@ export class SwitchReconciler {
    * Takes over the service ids and slots a switch already holds (after a controller
    * restart), so that nothing right is rewritten and every cookie in flight stays valid.
    */
-  private adopt(holding: ReadonlyMap<string, HeldEntry>): void {
+  private adopt(holding: readonly ReadEntry[]): void {
     const keyOfService = new Map<number, string>();
-    for (const { entry, value } of holding.values()) {
-      if (entry.kind !== 'frontend' || value.startsWith('invalid')) continue;
+    for (const { entry, invalid } of holding) {
+      if (entry.kind !== 'frontend' || invalid !== undefined) continue;
       const protocol = PROTOCOL_NAME.get(entry.protocol);
       if (protocol === undefined || entry.serviceId === 0) continue;
       const key = frontendKey(entry.vip, protocol, entry.port);
       if (this.ids.adoptServiceId(key, entry.serviceId)) keyOfService.set(entry.serviceId, key);
     }
-    for (const { entry, value } of holding.values()) {
-      if (
-        entry.kind === 'backend' &&
-        !value.startsWith('invalid') &&
-        keyOfService.has(entry.serviceId)
-      ) {
+    for (const { entry, invalid } of holding) {
+      if (invalid !== undefined) continue;
+      if (entry.kind === 'backend' && keyOfService.has(entry.serviceId)) {
         this.ids.slots(entry.serviceId).adopt(entry.slot, entry.addr, entry.port);
       }
-      if (entry.kind === 'tagKey' && !value.startsWith('invalid'))
-        this.settings.tagKey.adopt(entry.key);
+      if (entry.kind === 'tagKey') this.settings.tagKey.adopt(entry.key);
     }
     this.log('info', 'adopted ids from the switch', { services: keyOfService.size });
   }
@@ -435,7 +430,7 @@ export class SwitchReconciler {
       if (frontend.family !== 4) continue;
       const refusal = this.refused.get(key);
       if (refusal !== undefined) {
-        if (refusal.retryAt > now && refusal.fingerprint === JSON.stringify(frontend)) continue;
+        if (refusal.retryAt > now && refusal.fingerprint === frontend) continue;
         this.refused.delete(key);
       }
       const previous = this.derived.get(key);
@@ -446,13 +441,13 @@ export class SwitchReconciler {
         this.refuse(key, frontend, 'SLOTS_EXHAUSTED', derivation.reason, now);
         continue;
       }
-      this.desired.setOwner(key, derivation.entries);
+      this.entries.setOwner(key, derivation.entries);
       this.derived.set(key, { frontend, drainExpiry: derivation.drainExpiry });
     }
     // Frontends gone from the state (or no longer IPv4) leave the switch.
     for (const key of this.derived.keys()) {
       if (state.frontends.get(key)?.family === 4) continue;
-      this.desired.removeOwner(key);
+      this.entries.removeOwner(key);
       this.derived.delete(key);
       this.ids.release(key);
       removedAny = true;
@@ -472,7 +467,7 @@ export class SwitchReconciler {
     }
     this.deriveRoutes(state.routes, now);
     const tagKey = this.settings.tagKey.ensure();
-    this.desired.setOwner(TAG_KEY_OWNER, [{ kind: 'tagKey', key: tagKey }]);
+    this.entries.setOwner(TAG_KEY_OWNER, [{ kind: 'tagKey', key: tagKey }]);
   }
 
   private deriveRoutes(routes: readonly HostRoute[], now: number): void {
@@ -500,10 +495,10 @@ export class SwitchReconciler {
         continue;
       }
       wanted.add(owner);
-      this.desired.setOwner(owner, [entry]);
+      this.entries.setOwner(owner, [entry]);
     }
-    for (const owner of [...this.desired.owners()]) {
-      if (owner.startsWith(routeOwner('')) && !wanted.has(owner)) this.desired.removeOwner(owner);
+    for (const owner of [...this.entries.owners()]) {
+      if (owner.startsWith(routeOwner('')) && !wanted.has(owner)) this.entries.removeOwner(owner);
     }
     for (const owner of [...this.refusedRoutes.keys()]) {
       if (!routes.some((r) => isRouteOfSwitch(r, this.name) && routeOwner(r.prefix) === owner))
@@ -515,11 +510,11 @@ export class SwitchReconciler {
     this.refused.set(key, {
       reason,
       code,
-      fingerprint: JSON.stringify(frontend),
+      fingerprint: frontend,
       service: frontend.service,
       retryAt: now + this.settings.refusedRetryMs,
     });
-    this.desired.removeOwner(key);
+    this.entries.removeOwner(key);
     this.derived.delete(key);
     this.ids.release(key);
     this.settings.metrics.errors.inc({ switch: this.name, kind: 'refused' });
@@ -533,7 +528,6 @@ export class SwitchReconciler {
   /** Writes the phases one after the other; returns what was refused and whether the switch was stale. */
   private async apply(
     phases: readonly Phase[],
-    now: number,
   ): Promise<{ writes: number; refused: number; stale: boolean }> {
     const codec = this.codec!;
     const failedOwners = new Set<string>();
@@ -549,11 +543,15 @@ export class SwitchReconciler {
     ): void => {
       this.dirty.add(update.key);
       failedKeys.add(update.key);
+      // One line per owner: a full table refuses every update of every frontend that does
+      // not fit, and the frontend's own "not offloaded" warning follows.
+      const firstOfOwner = update.owner === undefined || !failedOwners.has(update.owner);
       if (update.owner !== undefined) failedOwners.add(update.owner);
       const isStale = code !== 'INVALID_INPUT' && STALE_CODES.has(code) && !staleIsRefusal;
       if (isStale) stale = true;
       else if (update.owner !== undefined && !refusals.has(update.owner))
         refusals.set(update.owner, { code, details });
+      if (!firstOfOwner) return;
       this.log(isStale ? 'info' : 'warn', 'update refused', {
         key: update.key,
         op: update.op,
@@ -561,10 +559,17 @@ export class SwitchReconciler {
         details,
       });
     };
-    for (const phase of phases) {
+    /**
+     * Tables that answered full in this pass. A make phase only inserts, and each table is
+     * written in one phase, so their later INSERTs of the pass are refused with the same
+     * reason without sending them (100,000 Services that do not fit are not a million
+     * refused writes).
+     */
+    const fullTables = new Map<string, { code: StatusCodeName; details: string }>();
+    const encode = (chunk: readonly PlannedUpdate[]) => {
       const updates: PlannedUpdate[] = [];
       const messages: Update[] = [];
-      for (const update of phase.updates) {
+      for (const update of chunk) {
         const blockedBy = update.dependsOn.find((key) => failedKeys.has(key));
         if (
           (update.owner !== undefined && failedOwners.has(update.owner)) ||
@@ -573,6 +578,11 @@ export class SwitchReconciler {
           this.dirty.add(update.key);
           if (update.owner !== undefined) failedOwners.add(update.owner);
           failedKeys.add(update.key);
+          continue;
+        }
+        const full = update.op === 'INSERT' ? fullTables.get(tableLabel(update.entry)) : undefined;
+        if (full !== undefined) {
+          fail(update, full.code, full.details);
           continue;
         }
         try {
@@ -586,16 +596,18 @@ export class SwitchReconciler {
           fail(update, 'INVALID_INPUT', (error as Error).message);
         }
       }
-      if (messages.length === 0) continue;
-      const result = await this.client.write(messages, {
-        batchSize: this.settings.batchSize,
-        concurrency: this.settings.writeConcurrency,
-      });
+      return { updates, messages };
+    };
+    const acknowledge = (updates: readonly PlannedUpdate[], result: WriteResult): void => {
       const failedAt = new Set<number>();
       for (const failure of result.failures) {
         failedAt.add(failure.index);
         this.settings.metrics.refusedUpdates.inc({ switch: this.name, code: failure.code });
-        fail(updates[failure.index]!, failure.code, failure.details);
+        const update = updates[failure.index]!;
+        fail(update, failure.code, failure.details);
+        const table = tableLabel(update.entry);
+        if (update.op === 'INSERT' && TABLE_FULL_CODES.has(failure.code) && !fullTables.has(table))
+          fullTables.set(table, { code: failure.code, details: failure.details });
       }
       const acknowledged = new Map<string, { op: string; table: string; count: number }>();
       updates.forEach((update, i) => {
@@ -605,17 +617,30 @@ export class SwitchReconciler {
         const counted = acknowledged.get(`${update.op} ${table}`);
         if (counted) counted.count++;
         else acknowledged.set(`${update.op} ${table}`, { op: update.op, table, count: 1 });
-        if (update.op === 'DELETE') {
-          this.holding.delete(update.key);
-          this.desired.forgetFormerOwner(update.key);
-        } else {
-          this.holding.set(update.key, { entry: update.entry, value: update.value });
-        }
+        this.entries.setHeld(update.key, update.op === 'DELETE' ? undefined : update.entry);
       });
       for (const { op, table, count } of acknowledged.values()) {
         this.settings.metrics.writes.inc({ switch: this.name, op, table }, count);
       }
+    };
+    const { batchSize, writeConcurrency } = this.settings;
+    // A phase is encoded a few rounds of batches at a time, the next chunk while the switch
+    // works on the one before: encoded messages never pile up for a whole phase.
+    const chunkSize = batchSize * writeConcurrency * 4;
+    for (const phase of phases) {
+      let writing: Promise<void> = Promise.resolve();
+      for (let first = 0; first < phase.updates.length; first += chunkSize) {
+        const { updates, messages } = encode(phase.updates.slice(first, first + chunkSize));
+        await writing;
+        if (messages.length === 0) continue;
+        writing = this.client
+          .write(messages, { batchSize, concurrency: writeConcurrency })
+          .then((result) => acknowledge(updates, result));
+      }
+      await writing;
     }
+    // Retry times count from now, not from the start of a pass that may have been long.
+    const now = this.settings.now();
     for (const [owner, { code, details }] of refusals) {
       const reason = `${code}: ${details}`;
       const routePrefix = owner.startsWith(routeOwner(''))
@@ -632,7 +657,7 @@ export class SwitchReconciler {
           service: undefined,
           retryAt: now + this.settings.refusedRetryMs,
         });
-        this.desired.removeOwner(owner);
+        this.entries.removeOwner(owner);
         this.log('warn', 'route not installed', { prefix: routePrefix, reason });
         continue;
       }

@@ -1,5 +1,5 @@
-import type { DesiredTables } from './desired-tables.ts';
-import { entryKey, type EntryKind, type HeldEntry, type SwitchEntry } from './switch-entries.ts';
+import type { EntryTable } from './entry-table.ts';
+import { entryKey, sameEntry, type EntryKind, type SwitchEntry } from './switch-entries.ts';
 
 /**
  * The writes that take a switch from what it holds to what it should hold, in phases
@@ -22,7 +22,6 @@ export interface PlannedUpdate {
   readonly key: string;
   /** For INSERT and MODIFY the desired entry; for DELETE the held one (its key). */
   readonly entry: SwitchEntry;
-  readonly value: string;
   /** The frontend or route this update is for (undefined for shared members). */
   readonly owner: string | undefined;
   /** Keys whose updates must have succeeded for this one to make sense (a group's members). */
@@ -58,34 +57,27 @@ const PHASE_NAMES = [
   'break: backends, replies, routes',
 ];
 
+const NO_DEPENDENCIES: readonly string[] = [];
+
 /**
- * Diffs `keys` (or every key on either side when `keys` is 'all') between the desired
- * tables and the entries the switch holds, and orders the resulting updates in phases.
- * Empty phases are dropped.
+ * Diffs `keys` (or every key when `keys` is 'all') between the desired and the held side
+ * of `table`, and orders the resulting updates in phases. Empty phases are dropped.
  */
-export function planUpdates(
-  desired: DesiredTables,
-  holding: ReadonlyMap<string, HeldEntry>,
-  keys: Iterable<string> | 'all',
-): Phase[] {
+export function planUpdates(table: EntryTable, keys: Iterable<string> | 'all'): Phase[] {
   const phases: PlannedUpdate[][] = PHASE_NAMES.map(() => []);
-  const consider = (key: string): void => {
-    const want = desired.get(key);
-    const have = holding.get(key);
-    if (want !== undefined && have !== undefined && want.value === have.value) return;
+  for (const key of keys === 'all' ? table.keys() : keys) {
+    const record = table.get(key);
+    if (record === undefined) continue;
+    const { desired: want, held: have } = record;
+    if (want !== undefined && have !== undefined && !record.heldInvalid && sameEntry(want, have))
+      continue;
     if (want !== undefined) {
-      const op: UpdateOp = have !== undefined || want.entry.kind === 'tagKey' ? 'MODIFY' : 'INSERT';
-      phases[MAKE_RANK[want.entry.kind]]!.push(plannedUpdate(op, key, want, desired));
-    } else if (have !== undefined && have.entry.kind !== 'tagKey') {
+      const op: UpdateOp = have !== undefined || want.kind === 'tagKey' ? 'MODIFY' : 'INSERT';
+      phases[MAKE_RANK[want.kind]]!.push(plannedUpdate(op, key, want, record.owner));
+    } else if (have !== undefined && have.kind !== 'tagKey') {
       // The default entry cannot be deleted; with no key wanted it is left as it is.
-      phases[9 - MAKE_RANK[have.entry.kind]]!.push(plannedUpdate('DELETE', key, have, desired));
+      phases[9 - MAKE_RANK[have.kind]]!.push(plannedUpdate('DELETE', key, have, record.owner));
     }
-  };
-  if (keys === 'all') {
-    for (const key of desired.keys()) consider(key);
-    for (const key of holding.keys()) if (desired.get(key) === undefined) consider(key);
-  } else {
-    for (const key of keys) consider(key);
   }
   return phases
     .map((updates, i) => ({ name: PHASE_NAMES[i]!, updates }))
@@ -95,22 +87,14 @@ export function planUpdates(
 function plannedUpdate(
   op: UpdateOp,
   key: string,
-  source: HeldEntry,
-  desired: DesiredTables,
+  entry: SwitchEntry,
+  owner: string | undefined,
 ): PlannedUpdate {
-  const entry = source.entry;
   const dependsOn =
     op !== 'DELETE' && entry.kind === 'group'
       ? entry.memberIds.map((memberId) =>
           entryKey({ kind: 'member', selector: entry.selector, memberId, slot: 0 }),
         )
-      : [];
-  return {
-    op,
-    key,
-    entry,
-    value: source.value,
-    owner: entry.kind === 'member' ? undefined : desired.ownerOf(key),
-    dependsOn,
-  };
+      : NO_DEPENDENCIES;
+  return { op, key, entry, owner: entry.kind === 'member' ? undefined : owner, dependsOn };
 }

@@ -99,7 +99,7 @@ export function defineReconcileSuite(
     function reconcilerFor(
       addresses: string[],
       overrides: Partial<ReconcilerOptions> = {},
-      now?: () => number,
+      dependencies: { now?: () => number; onLog?: (message: string) => void } = {},
     ): { reconciler: Reconciler; logged: Logged[] } {
       const logged: Logged[] = [];
       // The real logger, its JSON lines read back.
@@ -108,6 +108,7 @@ export function defineReconcileSuite(
         output: (line) => {
           const { level, msg, ...fields } = JSON.parse(line) as Record<string, unknown>;
           logged.push({ level: String(level), message: String(msg), fields });
+          dependencies.onLog?.(String(msg));
         },
       });
       const reconciler = new Reconciler(
@@ -120,7 +121,7 @@ export function defineReconcileSuite(
           backoff: { initialMs: 20, maxMs: 300 },
           ...overrides,
         },
-        now ? { log, now } : { log },
+        { log, ...(dependencies.now ? { now: dependencies.now } : {}) },
       );
       reconcilers.push(reconciler);
       reconciler.start();
@@ -324,6 +325,49 @@ export function defineReconcileSuite(
       await expectServes(target, shrunk, { absent: stillRefused });
     });
 
+    it('once a table answers full, refuses the rest of its inserts in that pass without sending them', async () => {
+      const small = resizedPipeline(files!, { [TABLES.frontends]: 20 });
+      const target = await startTarget();
+      const { reconciler } = reconcilerFor([target.address], {
+        pipeline: small,
+        batchSize: 1,
+        writeConcurrency: 1,
+      });
+      const many = syntheticState({ services: 60, backendsPerService: 1, nodes: 1 });
+      await reconciler.whenApplied(reconciler.setDesiredState(many));
+      await waitFor('the switch to be in sync', () => reconciler.status().switches[0]!.inSync);
+      expect(reconciler.status().notOffloaded).toHaveLength(40);
+      const sent = reconciler.metrics.refusedUpdates.get({
+        switch: 's1',
+        code: kind.tableFullCode,
+      });
+      // Without the skip, each of the 40 frontends that do not fit is one refused write.
+      expect(sent).toBeGreaterThanOrEqual(1);
+      expect(sent).toBeLessThan(40);
+      await expectServes(target, many, {
+        absent: new Set(reconciler.status().switches[0]!.notOffloaded.map((n) => n.frontendKey)),
+      });
+    });
+
+    it('counts the retry time of a refusal from the refusal, not from the start of a long pass', async () => {
+      const small = resizedPipeline(files!, { [TABLES.frontends]: 20 });
+      const target = await startTarget();
+      // The clock jumps past the retry time while the switch answers the pass's writes.
+      let clock = 0;
+      const { reconciler, logged } = reconcilerFor(
+        [target.address],
+        { pipeline: small, refusedRetryMs: 60_000 },
+        { now: () => clock, onLog: (m) => m === 'update refused' && (clock += 120_000) },
+      );
+      await reconciler.whenApplied(reconciler.setDesiredState(state));
+      await waitFor(
+        'leftovers of refused frontends to be removed',
+        () => reconciler.status().switches[0]!.inSync,
+      );
+      expect(reconciler.status().notOffloaded).toHaveLength(4);
+      expect(logged.filter((l) => l.message === 'frontend not offloaded')).toHaveLength(4);
+    });
+
     it('reports a Service out of slots instead of wrapping, and serves the others', async () => {
       const target = await startTarget();
       const { reconciler } = reconcilerFor([target.address], { maxSlotsPerService: 3 });
@@ -392,7 +436,7 @@ export function defineReconcileSuite(
       // The reconciler's clock is the test's: time passes only when the test says so.
       let clock = 1_000_000;
       const drainMs = 60_000;
-      const { reconciler } = reconcilerFor([target.address], { drainMs }, () => clock);
+      const { reconciler } = reconcilerFor([target.address], { drainMs }, { now: () => clock });
       await reconciler.whenApplied(reconciler.setDesiredState(state));
       const frontend = syntheticFrontend(3, 3);
       const removed = withFrontend(state, { ...frontend, backends: frontend.backends.slice(1) });

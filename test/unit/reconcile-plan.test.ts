@@ -4,15 +4,10 @@ import {
   deriveFrontend,
   deriveRoute,
   type DerivationContext,
-} from '../../src/reconcile/desired-entries.ts';
-import { DesiredTables } from '../../src/reconcile/desired-tables.ts';
+} from '../../src/reconcile/derive-entries.ts';
+import { EntryTable } from '../../src/reconcile/entry-table.ts';
 import { ServiceSlots } from '../../src/reconcile/id-allocator.ts';
-import {
-  entryKey,
-  held,
-  type HeldEntry,
-  type SwitchEntry,
-} from '../../src/reconcile/switch-entries.ts';
+import { entryKey, type SwitchEntry } from '../../src/reconcile/switch-entries.ts';
 import { planUpdates, type Phase } from '../../src/reconcile/update-plan.ts';
 
 const backend = (ip: string, state: Backend['state'] = 'active'): Backend => ({
@@ -49,8 +44,10 @@ const summary = (phases: Phase[]): string[] =>
     phase.updates.map((u) => `${phase.name.split(':')[0]} ${u.op} ${u.key}`),
   );
 
-function holdingOf(tables: DesiredTables): Map<string, HeldEntry> {
-  return new Map([...tables.keys()].map((key) => [key, tables.get(key)!]));
+/** The switch holds what `tables` desires, plus `extra` entries. */
+function holdDesired(tables: EntryTable, extra: SwitchEntry[] = []): void {
+  const desired = [...tables.keys()].map((key) => tables.get(key)!.desired!);
+  tables.setHolding([...desired, ...extra].map((entry) => ({ entry })));
 }
 
 describe('deriveFrontend', () => {
@@ -60,14 +57,14 @@ describe('deriveFrontend', () => {
       new ServiceSlots(16),
     );
     expect(entries.map(entryKey)).toEqual([
-      'frontend|10.96.0.10|6|80',
-      'reply|7',
-      'backend|7|0',
-      'backend|7|1',
-      'member|backend|1',
-      'member|backend|2',
-      'group|backend|7',
-      'select|backend|7',
+      'f10.96.0.10:80/6',
+      'r7',
+      'b7.0',
+      'b7.1',
+      'mb1',
+      'mb2',
+      'gb7',
+      'sb7',
     ]);
     expect(entries).toContainEqual({
       kind: 'frontend',
@@ -223,142 +220,143 @@ describe('deriveRoute', () => {
 
 describe('planUpdates', () => {
   it('inserts from empty in make-before-break order: leaves, members, groups, selector entries, VIPs', () => {
-    const tables = new DesiredTables();
+    const tables = new EntryTable();
     tables.setOwner('web', derive(frontend([backend('10.244.1.5')]), new ServiceSlots(16)));
-    expect(summary(planUpdates(tables, new Map(), 'all'))).toEqual([
-      'make INSERT reply|7',
-      'make INSERT backend|7|0',
-      'make INSERT member|backend|1',
-      'make INSERT group|backend|7',
-      'make INSERT select|backend|7',
-      'make INSERT frontend|10.96.0.10|6|80',
+    expect(summary(planUpdates(tables, 'all'))).toEqual([
+      'make INSERT r7',
+      'make INSERT b7.0',
+      'make INSERT mb1',
+      'make INSERT gb7',
+      'make INSERT sb7',
+      'make INSERT f10.96.0.10:80/6',
     ]);
   });
 
   it('deletes in reverse order: VIPs first, slot entries last', () => {
-    const tables = new DesiredTables();
+    const tables = new EntryTable();
     tables.setOwner('web', derive(frontend([backend('10.244.1.5')]), new ServiceSlots(16)));
-    const holding = holdingOf(tables);
+    holdDesired(tables);
     tables.removeOwner('web');
-    expect(summary(planUpdates(tables, holding, tables.takeTouched()))).toEqual([
-      'break DELETE frontend|10.96.0.10|6|80',
-      'break DELETE select|backend|7',
-      'break DELETE group|backend|7',
-      'break DELETE member|backend|1',
-      'break DELETE reply|7',
-      'break DELETE backend|7|0',
+    expect(summary(planUpdates(tables, tables.takeTouched()))).toEqual([
+      'break DELETE f10.96.0.10:80/6',
+      'break DELETE sb7',
+      'break DELETE gb7',
+      'break DELETE mb1',
+      'break DELETE r7',
+      'break DELETE b7.0',
     ]);
   });
 
   it('writes nothing when the switch already holds the desired entries', () => {
-    const tables = new DesiredTables();
+    const tables = new EntryTable();
     tables.setOwner('web', derive(frontend([backend('10.244.1.5')]), new ServiceSlots(16)));
-    expect(planUpdates(tables, holdingOf(tables), 'all')).toEqual([]);
+    expect((holdDesired(tables), planUpdates(tables, 'all'))).toEqual([]);
   });
 
   it('adds a backend before the group modify that uses it; the removed one keeps its slot entry', () => {
     const slots = new ServiceSlots(16);
-    const tables = new DesiredTables();
+    const tables = new EntryTable();
     tables.setOwner('web', derive(frontend([backend('10.244.1.5'), backend('10.244.1.6')]), slots));
-    const holding = holdingOf(tables);
+    holdDesired(tables);
     tables.takeTouched();
     tables.setOwner('web', derive(frontend([backend('10.244.1.6'), backend('10.244.1.7')]), slots));
-    expect(summary(planUpdates(tables, holding, tables.takeTouched()))).toEqual([
-      'make INSERT backend|7|2',
-      'make INSERT member|backend|3',
-      'make MODIFY group|backend|7',
-      'break DELETE member|backend|1',
+    expect(summary(planUpdates(tables, tables.takeTouched()))).toEqual([
+      'make INSERT b7.2',
+      'make INSERT mb3',
+      'make MODIFY gb7',
+      'break DELETE mb1',
     ]);
   });
 
   it("with no drain time, gives a removed backend's slot to the next new backend", () => {
     const slots = new ServiceSlots(16);
-    const tables = new DesiredTables();
+    const tables = new EntryTable();
     const noDrain = { ...groups, drainMs: 0 };
     tables.setOwner(
       'web',
       derive(frontend([backend('10.244.1.5'), backend('10.244.1.6')]), slots, noDrain),
     );
-    const holding = holdingOf(tables);
+    holdDesired(tables);
     tables.takeTouched();
     tables.setOwner(
       'web',
       derive(frontend([backend('10.244.1.6'), backend('10.244.1.7')]), slots, noDrain),
     );
-    expect(summary(planUpdates(tables, holding, tables.takeTouched()))).toEqual([
-      'make MODIFY backend|7|0',
-    ]);
+    expect(summary(planUpdates(tables, tables.takeTouched()))).toEqual(['make MODIFY b7.0']);
   });
 
   it('moves a frontend between selectors by inserting the new entry before deleting the old', () => {
     const slots = new ServiceSlots(16);
-    const tables = new DesiredTables();
+    const tables = new EntryTable();
     tables.setOwner('web', derive(frontend([backend('10.244.1.5')]), slots));
-    const holding = holdingOf(tables);
+    holdDesired(tables);
     tables.takeTouched();
     tables.setOwner('web', derive(frontend([backend('10.244.1.5')], true), slots));
-    expect(summary(planUpdates(tables, holding, tables.takeTouched()))).toEqual([
-      'make INSERT member|affinity|1',
-      'make INSERT group|affinity|7',
-      'make INSERT select|affinity|7',
-      'break DELETE select|backend|7',
-      'break DELETE group|backend|7',
-      'break DELETE member|backend|1',
+    expect(summary(planUpdates(tables, tables.takeTouched()))).toEqual([
+      'make INSERT ma1',
+      'make INSERT ga7',
+      'make INSERT sa7',
+      'break DELETE sb7',
+      'break DELETE gb7',
+      'break DELETE mb1',
     ]);
   });
 
   it('rewrites wrong values with MODIFY and removes entries nobody wants', () => {
-    const tables = new DesiredTables();
+    const tables = new EntryTable();
     tables.setOwner('web', derive(frontend([backend('10.244.1.5')]), new ServiceSlots(16)));
-    const holding = holdingOf(tables);
-    const wrongVip = held({
-      kind: 'frontend',
-      vip: '10.96.0.10',
-      protocol: 6,
-      port: 80,
-      serviceId: 99,
+    const read = [...tables.keys()].map((key) => {
+      const entry = tables.get(key)!.desired!;
+      if (entry.kind === 'frontend') return { entry: { ...entry, serviceId: 99 } };
+      // Read back with another action: equal fields, but not what the reconciler writes.
+      if (entry.kind === 'reply') return { entry, invalid: 'action NoAction' };
+      return { entry };
     });
-    holding.set(entryKey(wrongVip.entry), wrongVip);
-    const stray = held({ kind: 'backend', serviceId: 42, slot: 3, addr: '10.1.1.1', port: 1 });
-    holding.set(entryKey(stray.entry), stray);
-    expect(summary(planUpdates(tables, holding, 'all'))).toEqual([
-      'make MODIFY frontend|10.96.0.10|6|80',
-      'break DELETE backend|42|3',
+    const stray: SwitchEntry = {
+      kind: 'backend',
+      serviceId: 42,
+      slot: 3,
+      addr: '10.1.1.1',
+      port: 1,
+    };
+    tables.setHolding([...read, { entry: stray }]);
+    expect(summary(planUpdates(tables, 'all'))).toEqual([
+      'make MODIFY r7',
+      'make MODIFY f10.96.0.10:80/6',
+      'break DELETE b42.3',
     ]);
   });
 
   it('shares selector members between services and deletes one only when no group needs it', () => {
-    const tables = new DesiredTables();
+    const tables = new EntryTable();
     tables.setOwner('a', [{ kind: 'member', selector: 'backend', memberId: 1, slot: 0 }]);
     tables.setOwner('b', [{ kind: 'member', selector: 'backend', memberId: 1, slot: 0 }]);
-    const holding = holdingOf(tables);
+    holdDesired(tables);
     tables.takeTouched();
     tables.removeOwner('a');
-    expect(planUpdates(tables, holding, tables.takeTouched())).toEqual([]);
+    expect(planUpdates(tables, tables.takeTouched())).toEqual([]);
     tables.removeOwner('b');
-    expect(summary(planUpdates(tables, holding, tables.takeTouched()))).toEqual([
-      'break DELETE member|backend|1',
-    ]);
+    expect(summary(planUpdates(tables, tables.takeTouched()))).toEqual(['break DELETE mb1']);
   });
 
   it('attributes updates to their owner and makes groups depend on their members', () => {
-    const tables = new DesiredTables();
+    const tables = new EntryTable();
     tables.setOwner('web', derive(frontend([backend('10.244.1.5')]), new ServiceSlots(16)));
-    const updates = planUpdates(tables, new Map(), 'all').flatMap((phase) => phase.updates);
+    const updates = planUpdates(tables, 'all').flatMap((phase) => phase.updates);
     expect(updates.find((u) => u.entry.kind === 'group')).toMatchObject({
       owner: 'web',
-      dependsOn: ['member|backend|1'],
+      dependsOn: ['mb1'],
     });
     expect(updates.find((u) => u.entry.kind === 'member')?.owner).toBeUndefined();
     expect(updates.find((u) => u.entry.kind === 'frontend')?.owner).toBe('web');
   });
 
   it('always MODIFYs the tag key default entry and never deletes it', () => {
-    const tables = new DesiredTables();
+    const tables = new EntryTable();
     tables.setOwner('tag key', [{ kind: 'tagKey', key: 5 }]);
-    expect(summary(planUpdates(tables, new Map(), 'all'))).toEqual(['make MODIFY tagKey']);
-    const holding = new Map([['tagKey', held({ kind: 'tagKey', key: 5 })]]);
+    expect(summary(planUpdates(tables, 'all'))).toEqual(['make MODIFY t']);
+    tables.setHolding([{ entry: { kind: 'tagKey', key: 5 } }]);
     tables.removeOwner('tag key');
-    expect(planUpdates(tables, holding, 'all')).toEqual([]);
+    expect(planUpdates(tables, 'all')).toEqual([]);
   });
 });

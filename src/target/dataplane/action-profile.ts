@@ -41,6 +41,8 @@ interface MemberState {
   readonly weightUsers: Map<number, number>;
   /** Table entries that point at this member. */
   entryRefs: number;
+  /** Groups that hold this member. */
+  groupRefs: number;
 }
 
 interface GroupState {
@@ -93,6 +95,7 @@ export class ActionProfileState {
       handles: [],
       weightUsers: new Map([[1, 1]]),
       entryRefs: 0,
+      groupRefs: 0,
     };
     this.addCopy(state);
     this.members.set(state.id, state);
@@ -105,10 +108,10 @@ export class ActionProfileState {
 
   deleteMember(memberId: number): void {
     const state = this.member(memberId);
-    const group = [...this.groups.values()].find((g) =>
-      g.members.some((m) => m.memberId === memberId),
-    );
-    if (group) {
+    if (state.groupRefs > 0) {
+      const group = [...this.groups.values()].find((g) =>
+        g.members.some((m) => m.memberId === memberId),
+      )!;
       throw new DataplaneError(
         'FAILED_PRECONDITION',
         `member ${memberId} of action profile '${this.name}' is still used by group ${group.id}`,
@@ -176,11 +179,13 @@ export class ActionProfileState {
   }
 
   readGroups(): ProfileGroup[] {
-    return [...this.groups.values()].map((g) => ({
-      groupId: g.id,
-      maxSize: g.maxSize,
-      members: g.members.map((m) => ({ ...m })),
-    }));
+    return [...this.groups.keys()].map((groupId) => this.readGroup(groupId)!);
+  }
+
+  readGroup(groupId: number): ProfileGroup | undefined {
+    const g = this.groups.get(groupId);
+    if (g === undefined) return undefined;
+    return { groupId: g.id, maxSize: g.maxSize, members: g.members.map((m) => ({ ...m })) };
   }
 
   /** Checks that an entry may point at a member / group, and counts the reference. */
@@ -292,6 +297,7 @@ export class ActionProfileState {
       for (let i = oldWeight; i < newWeight; i++) handles.add(member.handles[i]!);
       if (oldWeight > 0) adjust(member.weightUsers, oldWeight, -1);
       if (newWeight > 0) adjust(member.weightUsers, newWeight, +1);
+      member.groupRefs += Number(newWeight > 0) - Number(oldWeight > 0);
     }
     group.members = next.map((m) => ({ memberId: m.memberId, weight: m.weight }));
     group.handles = [...handles].sort((a, b) => a - b);

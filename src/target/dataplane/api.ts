@@ -284,6 +284,8 @@ export interface Dataplane {
   modifyGroup(profile: string, group: ProfileGroup): void;
   deleteGroup(profile: string, groupId: number): void;
   readGroups(profile: string): readonly ProfileGroup[];
+  /** One group, undefined when it does not exist (without copying every group). */
+  readGroup(profile: string, groupId: number): ProfileGroup | undefined;
 
   // Counters: OUT_OF_RANGE for an index >= size.
   readCounter(counter: string, index: number): CounterData;

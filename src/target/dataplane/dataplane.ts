@@ -110,6 +110,10 @@ export class CompiledDataplane implements Dataplane {
     return this.profile(profile).readGroups();
   }
 
+  readGroup(profile: string, groupId: number): ProfileGroup | undefined {
+    return this.profile(profile).readGroup(groupId);
+  }
+
   readCounter(counter: string, index: number): CounterData {
     return this.counter(counter).read(index);
   }

@@ -34,8 +34,11 @@ export interface StoredEntry {
   bytes: number;
   /** Insertion sequence, to keep scans stable among equal priorities. */
   readonly sequence: number;
+  /** Per key field, the test a scan runs (only tables looked up by scan have them). */
   readonly matchers: readonly (((v: KeyValue) => boolean) | undefined)[];
 }
+
+const NO_MATCHERS: StoredEntry['matchers'] = [];
 
 /** Where a key field's value comes from in the PHV. */
 export type KeySource =
@@ -54,6 +57,7 @@ export class MatchTable {
   private sequence = 0;
   private readonly widths: number[];
   private readonly index: TableIndex;
+  private readonly scans: boolean;
   /** The entry the packet in `s` hits, if any. */
   readonly lookup: (s: PacketState) => StoredEntry | undefined;
 
@@ -69,6 +73,7 @@ export class MatchTable {
     else if (lpmCount === 1 && kinds.every((k) => k === 'exact' || k === 'lpm')) {
       this.index = new LpmIndex(read, this.widths, kinds.indexOf('lpm'));
     } else this.index = new ScanIndex(read);
+    this.scans = this.index instanceof ScanIndex;
     const index = this.index;
     // Keyless tables (and p4c's tbl_* wrappers of direct action calls) never hold entries.
     this.lookup = info.keys.length === 0 ? () => undefined : (s) => index.lookup(s);
@@ -127,7 +132,7 @@ export class MatchTable {
       packets: 0,
       bytes: 0,
       sequence: this.sequence++,
-      matchers: match.map((m, i) => fieldMatcher(m, this.widths[i]!)),
+      matchers: this.scans ? match.map((m, i) => fieldMatcher(m, this.widths[i]!)) : NO_MATCHERS,
     };
     this.entries.set(identity, stored);
     this.index.add(stored);

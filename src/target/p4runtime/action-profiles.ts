@@ -116,7 +116,7 @@ export function writeGroup(
     dataplane.insertGroup(profile.name, { groupId, maxSize, members });
     return;
   }
-  const existing = dataplane.readGroups(profile.name).find((g) => g.groupId === groupId);
+  const existing = dataplane.readGroup(profile.name, groupId);
   if (existing && existing.maxSize !== maxSize) {
     throw invalidArgument(
       `group ${groupId}: max_size ${maxSize} differs from ${existing.maxSize} given at insert`,

@@ -110,7 +110,8 @@ export class P4RuntimeDevice {
     const entities: Entity[] = [];
     const outcomes = (request.entities ?? []).map((entity) =>
       outcomeOf(() => {
-        entities.push(...readEntity(state, entity));
+        // Not push(...found): a table of 100,000s of entries overflows the call's arguments.
+        for (const found of readEntity(state, entity)) entities.push(found);
       }),
     );
     return { entities, outcomes };

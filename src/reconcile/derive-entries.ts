@@ -45,7 +45,7 @@ export function deriveFrontend(
   for (const backend of frontend.backends) {
     if (backend.family === 4) wanted.add(endpointKey(backend.ip, backend.port));
   }
-  for (const [slot, holder] of [...slots.entries()]) {
+  for (const [slot, holder] of slots.entries()) {
     if (wanted.has(holder.endpoint)) continue;
     slots.startDraining(slot, context.now + context.drainMs);
     if (holder.drainingUntil! <= context.now) slots.release(slot);
@@ -55,7 +55,7 @@ export function deriveFrontend(
     if (backend.family !== 4) continue;
     const slot = slots.assign(backend.ip, backend.port);
     if (slot === undefined) {
-      const draining = [...slots.entries()].filter(([, h]) => h.drainingUntil !== undefined).length;
+      const draining = slots.entries().filter(([, h]) => h.drainingUntil !== undefined).length;
       return {
         ok: false,
         reason: `no free backend slot: ${wanted.size} backends and ${draining} draining slots exceed the limit of ${slots.maxSlots}`,
