@@ -177,7 +177,7 @@ try {
     switches: [{ name: 'bench', address, deviceId: 1n }],
     electionId: 2n,
     pipeline,
-    tagKey: 0x1234,
+    tagKey: 0x1234n,
   };
   const reconciler = new Reconciler(options);
   reconciler.start();

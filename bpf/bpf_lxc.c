@@ -74,7 +74,6 @@ static __always_inline int client_to_vip(struct __sk_buff *skb,
 	}
 	header_init(&hdr, TALARIA_FLAG_COOKIE);
 	hdr.cookie = entry->cookie;
-	hdr.cookie.reserved2 = 0;
 	return to_switch(skb, config, &hdr, STAT_FWD_COOKIE, bytes);
 }
 
@@ -141,7 +140,6 @@ int talaria_from_pod(struct __sk_buff *skb)
 		return pass(STAT_PASS_GSO, bytes);
 	header_init(&hdr, TALARIA_FLAG_COOKIE | TALARIA_FLAG_REPLY);
 	hdr.cookie = entry->cookie;
-	hdr.cookie.reserved2 = 0;
 	return to_switch(skb, config, &hdr, STAT_FWD_REPLY, bytes);
 }
 

@@ -30,6 +30,7 @@ import {
   VECTORS_DIR,
   type PacketVector,
   switchStateSchema,
+  tagKeyHex,
   type SwitchState,
   type SwitchStateInput,
   type VectorFileInput,
@@ -61,7 +62,6 @@ const KEY_EPOCH = 7;
 const TAG_KEY = 0x5a17c0de0b5e55edn;
 const PREVIOUS_TAG_KEY = 0x0123456789abcdefn;
 const RETIRED_TAG_KEY = 0x7e7e7e7e01010101n;
-const keyHex = (key: bigint) => key.toString(16).padStart(16, '0');
 
 interface Service {
   readonly serviceId: number;
@@ -98,7 +98,11 @@ const stickyBackends: readonly Backend[] = [
 const empty: Service = { serviceId: 1004, vipAddr: '10.96.0.40', protocol: 'TCP', vipPort: 80 };
 
 const switchStateInput: SwitchStateInput = {
-  tagKeys: { epoch: KEY_EPOCH, current: keyHex(TAG_KEY), previous: keyHex(PREVIOUS_TAG_KEY) },
+  tagKeys: {
+    epoch: KEY_EPOCH,
+    current: tagKeyHex(TAG_KEY),
+    previous: tagKeyHex(PREVIOUS_TAG_KEY),
+  },
   agentPorts: [nodeA.port, nodeB.port, nodeC.port],
   frontends: [web, dns, sticky, empty].map(({ vipAddr, protocol, vipPort, serviceId }) => ({
     vipAddr,

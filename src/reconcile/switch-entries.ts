@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { fixedWidthBytes } from '../p4rt/bytestring.ts';
 import type {
   EntityCodec,
@@ -73,7 +74,13 @@ export type SwitchEntry =
       readonly smac: string;
       readonly dmac: string;
     }
-  | { readonly kind: 'tagKey'; readonly key: number };
+  | {
+      readonly kind: 'tagKey';
+      readonly epoch: number;
+      readonly current: bigint;
+      readonly previous: bigint;
+    }
+  | { readonly kind: 'agentPort'; readonly port: number };
 
 export type EntryKind = SwitchEntry['kind'];
 
@@ -101,6 +108,8 @@ export function entryKey(entry: SwitchEntry): string {
       return `route|${entry.prefix}/${entry.prefixLen}`;
     case 'tagKey':
       return 'tagKey';
+    case 'agentPort':
+      return `agentPort|${entry.port}`;
   }
 }
 
@@ -123,8 +132,18 @@ export function entryValue(entry: SwitchEntry): string {
     case 'route':
       return `${entry.port}|${entry.smac}|${entry.dmac}`;
     case 'tagKey':
-      return `${entry.key}`;
+      return `epoch ${entry.epoch} keys ${keysDigest(entry.current, entry.previous)}`;
+    case 'agentPort':
+      return '';
   }
+}
+
+/** Compares keys without spelling them: values may end up in logs and errors. */
+function keysDigest(current: bigint, previous: bigint): string {
+  return createHash('sha256')
+    .update(`${current.toString(16)}|${previous.toString(16)}`)
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export function held(entry: SwitchEntry): HeldEntry {
@@ -215,8 +234,20 @@ function namedTableEntry(entry: SwitchEntry, withAction: boolean): NamedTableEnt
         table: TABLES.tagKey,
         match: {},
         isDefaultAction: true,
-        action: { kind: 'action', action: { name: ACTIONS.setTagKey, params: { key: entry.key } } },
+        action: {
+          kind: 'action',
+          action: {
+            name: ACTIONS.setTagKeys,
+            params: {
+              epoch: entry.epoch,
+              current_key: entry.current,
+              previous_key: entry.previous,
+            },
+          },
+        },
       };
+    case 'agentPort':
+      return build(TABLES.agentPorts, { port: entry.port }, action(ACTIONS.acceptTalaria, {}));
     case 'member':
     case 'group':
       return undefined;
@@ -264,6 +295,7 @@ export function readBackEntities(codec: EntityCodec, withGroups: boolean): Entit
     TABLES.backendSelect,
     TABLES.affinitySelect,
     TABLES.l3Forward,
+    TABLES.agentPorts,
   ].map((table) => codec.readTable(table));
   entities.push(codec.readDefaultEntry(TABLES.tagKey));
   if (withGroups) {
@@ -418,9 +450,21 @@ export function heldEntryOf(named: NamedEntity): HeldEntry | undefined {
       });
     }
     case TABLES.tagKey: {
-      const params = paramsOf(action, ACTIONS.setTagKey);
-      if (typeof params === 'string') return invalid({ kind: 'tagKey', key: 0 }, params);
-      return held({ kind: 'tagKey', key: Number(big(params.key)) });
+      const entry = { kind: 'tagKey', epoch: 0, current: 0n, previous: 0n } as const;
+      const params = paramsOf(action, ACTIONS.setTagKeys);
+      if (typeof params === 'string') return invalid(entry, params);
+      return held({
+        ...entry,
+        epoch: Number(big(params.epoch)),
+        current: big(params.current_key),
+        previous: big(params.previous_key),
+      });
+    }
+    case TABLES.agentPorts: {
+      const entry = { kind: 'agentPort', port: num(match.port) } as const;
+      const params = paramsOf(action, ACTIONS.acceptTalaria);
+      if (typeof params === 'string') return invalid(entry, params);
+      return held(entry);
     }
     default:
       return undefined;

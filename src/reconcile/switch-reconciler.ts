@@ -36,7 +36,7 @@ import {
   type HeldEntry,
   type Selector,
 } from './switch-entries.ts';
-import type { TagKey } from './tag-key.ts';
+import type { TagKeyRing } from './tag-key.ts';
 import { planUpdates, type Phase, type PlannedUpdate } from './update-plan.ts';
 
 /** What one switch reconciler needs; built by Reconciler from its validated options. */
@@ -52,7 +52,7 @@ export interface SwitchReconcilerSettings {
   readonly writeConcurrency: number;
   readonly refusedRetryMs: number;
   readonly backoff: BackoffOptions | undefined;
-  readonly tagKey: TagKey;
+  readonly tagKey: TagKeyRing;
   readonly metrics: ReconcileMetrics;
   readonly log: ReconcileLogger;
   readonly now: () => number;
@@ -137,11 +137,14 @@ function tableLabel(entry: HeldEntry['entry']): string {
       return TABLES.l3Forward;
     case 'tagKey':
       return TABLES.tagKey;
+    case 'agentPort':
+      return TABLES.agentPorts;
   }
 }
 
 const routeOwner = (prefix: string): string => `route ${prefix}`;
 const TAG_KEY_OWNER = 'tag key';
+const AGENT_PORTS_OWNER = 'agent ports';
 
 class ClosedError extends Error {
   override readonly name = 'ClosedError';
@@ -417,7 +420,11 @@ export class SwitchReconciler {
         this.ids.slots(entry.serviceId).adopt(entry.slot, entry.addr, entry.port);
       }
       if (entry.kind === 'tagKey' && !value.startsWith('invalid'))
-        this.settings.tagKey.adopt(entry.key);
+        this.settings.tagKey.adopt({
+          epoch: entry.epoch,
+          current: entry.current,
+          previous: entry.previous,
+        });
     }
     this.log('info', 'adopted ids from the switch', { services: keyOfService.size });
   }
@@ -471,8 +478,11 @@ export class SwitchReconciler {
       }
     }
     this.deriveRoutes(state.routes, now);
-    const tagKey = this.settings.tagKey.ensure();
-    this.desired.setOwner(TAG_KEY_OWNER, [{ kind: 'tagKey', key: tagKey }]);
+    this.desired.setOwner(TAG_KEY_OWNER, [{ kind: 'tagKey', ...this.settings.tagKey.ensure() }]);
+    this.desired.setOwner(
+      AGENT_PORTS_OWNER,
+      this.settings.switchOptions.agentPorts.map((port) => ({ kind: 'agentPort', port })),
+    );
   }
 
   private deriveRoutes(routes: readonly HostRoute[], now: number): void {

@@ -39,6 +39,7 @@ const MAKE_RANK: Record<EntryKind, number> = {
   reply: 0,
   route: 0,
   tagKey: 0,
+  agentPort: 0,
   member: 1,
   group: 2,
   select: 3,
@@ -46,7 +47,7 @@ const MAKE_RANK: Record<EntryKind, number> = {
 };
 
 const PHASE_NAMES = [
-  'make: backends, replies, routes, tag key',
+  'make: backends, replies, routes, tag key, agent ports',
   'make: selector members',
   'make: selector groups',
   'make: selector entries',
@@ -55,7 +56,7 @@ const PHASE_NAMES = [
   'break: selector entries',
   'break: selector groups',
   'break: selector members',
-  'break: backends, replies, routes',
+  'break: backends, replies, routes, agent ports',
 ];
 
 /**

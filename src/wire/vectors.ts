@@ -219,6 +219,11 @@ export function loadVectorFiles(dir = VECTORS_DIR): Map<string, VectorFile> {
   );
 }
 
+/** A 64-bit tag key as the vector format writes it: 16 lower-case hex digits. */
+export function tagKeyHex(key: bigint): string {
+  return key.toString(16).padStart(16, '0');
+}
+
 export function hexToBytes(hex: string): Uint8Array {
   return Uint8Array.from(Buffer.from(hex, 'hex'));
 }

@@ -16,7 +16,7 @@ import { WireTap } from '../support/wire-tap.ts';
  * replies carry COOKIE|REPLY, and the flow maps hold the cookie the switch chose.
  */
 
-const TAG_KEY = 0x5eed1234;
+const TAG_KEY = 0x5eed1234n;
 const VIP = '10.96.0.10';
 
 describeTier('kernel', 'host fast path: real traffic through the hooks', () => {

@@ -80,8 +80,7 @@ function notHostWritten(
   const header = parsed.talaria!;
   if (header.version !== 1 || header.nextType !== ETHERTYPE_IPV4)
     return 'a header version 1 never has';
-  if (header.reserved !== 0 || header.reserved2 !== 0)
-    return 'reserved fields set (hosts send zeros)';
+  if (header.reserved !== 0) return 'reserved field set (hosts send zeros)';
   if (![0, TalariaFlag.COOKIE, TalariaFlag.COOKIE | TalariaFlag.REPLY].includes(header.flags)) {
     return `flags ${header.flags} (hosts send 0, COOKIE or COOKIE|REPLY)`;
   }

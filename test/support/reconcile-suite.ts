@@ -108,7 +108,7 @@ export function defineReconcileSuite(
           electionId: 10n,
           pipeline: pipeline!,
           drainMs: 0,
-          tagKey: 0x5eed,
+          tagKey: 0x5eedn,
           backoff: { initialMs: 20, maxMs: 300 },
           ...overrides,
         },

@@ -355,9 +355,10 @@ describe('planUpdates', () => {
 
   it('always MODIFYs the tag key default entry and never deletes it', () => {
     const tables = new DesiredTables();
-    tables.setOwner('tag key', [{ kind: 'tagKey', key: 5 }]);
+    const keys = { kind: 'tagKey', epoch: 3, current: 5n, previous: 4n } as const;
+    tables.setOwner('tag key', [keys]);
     expect(summary(planUpdates(tables, new Map(), 'all'))).toEqual(['make MODIFY tagKey']);
-    const holding = new Map([['tagKey', held({ kind: 'tagKey', key: 5 })]]);
+    const holding = new Map([['tagKey', held(keys)]]);
     tables.removeOwner('tag key');
     expect(planUpdates(tables, holding, 'all')).toEqual([]);
   });
