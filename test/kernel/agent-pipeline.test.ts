@@ -100,6 +100,7 @@ describeTier('kernel', 'host fast path through the embedded P4 switch', () => {
   ) => ({
     serviceId,
     slot,
+    keyEpoch: 0,
     tag: computeTag({
       key: TAG_KEY,
       clientAddr: client.ip,

@@ -71,6 +71,7 @@ describeTier('kernel', 'host fast path: real traffic through the hooks', () => {
     return {
       serviceId,
       slot: 0,
+      keyEpoch: 0,
       tag: computeTag({
         key: TAG_KEY,
         clientAddr: client.ip,

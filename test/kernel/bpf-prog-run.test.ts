@@ -29,7 +29,7 @@ const CLIENT = '10.200.1.2';
 const VIP = '10.96.0.10';
 const BACKEND = '10.200.1.3';
 const REMOTE_CLIENT = '10.200.2.2';
-const COOKIE: Cookie = { serviceId: 7, slot: 3, tag: 0xdeadbeef };
+const COOKIE: Cookie = { serviceId: 7, slot: 3, keyEpoch: 5, tag: 0xdeadbeef };
 
 const tcp = (flags: number) => ({
   srcPort: 40000,

@@ -191,7 +191,12 @@ describeTier(
         );
 
         const l4 = parsed.tcp ?? parsed.udp;
-        const cookie = { serviceId: header.serviceId, slot: header.slot, tag: header.tag };
+        const cookie = {
+          serviceId: header.serviceId,
+          slot: header.slot,
+          keyEpoch: header.keyEpoch,
+          tag: header.tag,
+        };
         const learned = (flows: FlowEntry[]) =>
           flows.map((f) => ({ key: f.key, cookie: f.cookie }));
         const client = learned(await harness.datapath.readFlows('client'));
@@ -256,7 +261,12 @@ describeTier(
           tcpIdleTimeoutNs: 0n,
           udpIdleTimeoutNs: 0n,
         });
-        const cookie = { serviceId: header.serviceId, slot: header.slot, tag: header.tag };
+        const cookie = {
+          serviceId: header.serviceId,
+          slot: header.slot,
+          keyEpoch: header.keyEpoch,
+          tag: header.tag,
+        };
         if (header.flags & TalariaFlag.REPLY) {
           await harness.setFlow(
             'backend',
