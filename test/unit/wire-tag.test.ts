@@ -12,6 +12,7 @@ import { WireFormatError } from '../../src/wire/wire-error.ts';
  * The reference implementation's HalfSipHash-2-4 32-bit vectors (veorq/SipHash vectors.h,
  * vectors_hsip32): key 00 01 .. 07, message 00 01 .. (n-1) for n = 0..63, output bytes.
  */
+// prettier-ignore
 const REFERENCE_HSIP32 = [
   'a9359f5b', '27475ab8', 'fa62a603', '8afee704', '2a6e4689', 'c5fab669', '5863fc23', '8bcf63c5',
   'd0b8848f', 'f806e779', '94b07934', '08083050', '57f0872f', '77e663ff', 'd6fff87c', '74fe2b97',
@@ -21,7 +22,7 @@ const REFERENCE_HSIP32 = [
   'b6bc1840', '5d074505', '2442fd2e', '7bb7863a', '7705d548', 'd75208b1', 'b6d499c8', '0892202e',
   '69e12ce3', '8db580e5', '369764c6', '016e0204', '3b85f3d4', 'fedb66be', '1e692a3a', 'c68984c0',
   'a5c5b940', '9be9e88c', '7dbc8140', '7c078ec5', 'd4e76c73', '428fcbb9', 'bd83997a', '59ea4a74',
-]; // prettier-ignore
+];
 
 const input: TagInput = {
   key: 0x0011223344556677n,
@@ -45,9 +46,7 @@ describe('tag', () => {
     const key = Uint8Array.from({ length: 8 }, (_, i) => i);
     const message = Uint8Array.from({ length: 64 }, (_, i) => i);
     REFERENCE_HSIP32.forEach((expected, n) => {
-      expect(outputBytes(halfSipHash24(key, message.subarray(0, n))), `length ${n}`).toBe(
-        expected,
-      );
+      expect(outputBytes(halfSipHash24(key, message.subarray(0, n))), `length ${n}`).toBe(expected);
     });
   });
 
