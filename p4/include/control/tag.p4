@@ -51,11 +51,17 @@ control CookieTag(in tag_key_t key,
         v0 = v0 ^ m;
     }
 
-    @hidden action tag_of_connection() {
+    // The key goes into the state in an action of its own: were it in the same action as
+    // the rounds, p4c's copy propagation would rewrite every round as one expression of the
+    // key and the message, exponentially large (the compiler never finishes).
+    @hidden action init_state() {
         v0 = key[31:0];
         v1 = key[63:32];
         v2 = key[31:0] ^ HALFSIPHASH_V2;
         v3 = key[63:32] ^ HALFSIPHASH_V3;
+    }
+
+    @hidden action rounds() {
         compress(connection.client_addr);
         compress(connection.vip_addr);
         compress(connection.client_port ++ connection.vip_port);
@@ -71,7 +77,8 @@ control CookieTag(in tag_key_t key,
     }
 
     apply {
-        tag_of_connection();
+        init_state();
+        rounds();
     }
 }
 
