@@ -159,7 +159,6 @@ const standinTarget: SwitchTarget = {
 };
 
 for (const target of [pipelineTarget, standinTarget]) {
-    
   describeTier('kernel', `switch isolation: attacks against ${target.name}`, () => {
     let running: RunningTarget;
     let lab: HostPathLab;
