@@ -49,7 +49,7 @@ const WRK_CONNECTIONS = 32;
 const MEASURED_VIP = '10.96.0.1';
 const HTTP_PORT = 80;
 const SOCKPERF_PORT = 11111;
-const TAG_KEY = 0x7a1a7a1a;
+const TAG_KEY = 0x7a1a7a1an;
 
 /** A tiny HTTP/1.1 responder: one response per connection, two processes on one socket. */
 const RESPONDER_C = String.raw`

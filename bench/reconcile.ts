@@ -272,7 +272,7 @@ try {
     switches: [{ name: 'bench', address, deviceId: 1n }],
     electionId: 2n,
     pipeline,
-    tagKey: 0x1234,
+    tagKey: 0x1234n,
   };
   const reconciler = new Reconciler(options, { log });
   await converge(reconciler, state, 'embedded');
@@ -370,7 +370,7 @@ if (bmv2Unavailable !== undefined) {
         switches: [{ name: 'bmv2', address: bmv2.grpcAddress, deviceId: 1n }],
         electionId: 2n,
         pipeline,
-        tagKey: 0x1234,
+        tagKey: 0x1234n,
       },
       { log: countingLog().log },
     );

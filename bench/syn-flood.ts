@@ -28,7 +28,7 @@ const HELD = Number(process.env.BENCH_HELD ?? 8);
 const FLOWS = process.env.BENCH_FLOWS;
 const HALF_OPEN = process.env.BENCH_HALF_OPEN;
 const VIP = '10.96.0.40';
-const TAG_KEY = 0x51f100d5;
+const TAG_KEY = 0x51f100d5n;
 
 async function programRuns(lab: HostPathLab): Promise<{ ns: number; runs: number }> {
   const total = { ns: 0, runs: 0 };

@@ -58,7 +58,6 @@ static __always_inline void header_set_cookie(struct talaria_hdr *hdr, __u8 flag
 {
 	header_init(hdr, flags);
 	hdr->cookie = *cookie;
-	hdr->cookie.reserved2 = 0;
 }
 
 /*

@@ -29,8 +29,11 @@ import {
   VECTOR_FORMAT,
   VECTORS_DIR,
   type PacketVector,
+  switchStateSchema,
+  tagKeyHex,
   type SwitchState,
-  type VectorFile,
+  type SwitchStateInput,
+  type VectorFileInput,
   type VectorPath,
 } from '../src/wire/vectors.ts';
 
@@ -53,7 +56,12 @@ const router: Host = { port: 4, mac: '02:00:00:00:04:01' }; // 198.51.100.0/24 o
 const CLIENT_POD = '10.244.1.5';
 const EXTERNAL_CLIENT = '198.51.100.7';
 
-const TAG_KEY = 0x5a17c0de;
+// Key epochs (docs/wire-format.md, "Key epochs"): the switch stamps with epoch 7's key and
+// still verifies epoch 6's; epoch 5's key is gone.
+const KEY_EPOCH = 7;
+const TAG_KEY = 0x5a17c0de0b5e55edn;
+const PREVIOUS_TAG_KEY = 0x0123456789abcdefn;
+const RETIRED_TAG_KEY = 0x7e7e7e7e01010101n;
 
 interface Service {
   readonly serviceId: number;
@@ -89,8 +97,13 @@ const stickyBackends: readonly Backend[] = [
 /** A frontend whose Service has no ready endpoints: no selector entry. */
 const empty: Service = { serviceId: 1004, vipAddr: '10.96.0.40', protocol: 'TCP', vipPort: 80 };
 
-const switchState: SwitchState = {
-  tagKey: TAG_KEY,
+const switchStateInput: SwitchStateInput = {
+  tagKeys: {
+    epoch: KEY_EPOCH,
+    current: tagKeyHex(TAG_KEY),
+    previous: tagKeyHex(PREVIOUS_TAG_KEY),
+  },
+  agentPorts: [nodeA.port, nodeB.port, nodeC.port],
   frontends: [web, dns, sticky, empty].map(({ vipAddr, protocol, vipPort, serviceId }) => ({
     vipAddr,
     protocol,
@@ -155,6 +168,8 @@ const switchState: SwitchState = {
     },
   ],
 };
+
+const switchState: SwitchState = switchStateSchema.parse(switchStateInput);
 
 // --- The expected behaviour, from docs/p4-pipeline.md.
 
@@ -251,9 +266,20 @@ function tagFor(service: Service, tuple: FiveTuple, slot: number, key = TAG_KEY)
   return computeTag({ key, ...tuple, serviceId: service.serviceId, slot });
 }
 
-/** The cookie the switch writes for `tuple` on `slot` of `service`. */
-function cookieFor(service: Service, tuple: FiveTuple, slot: number): TalariaHeader {
-  return cookieHeader({ serviceId: service.serviceId, slot, tag: tagFor(service, tuple, slot) });
+/** The cookie the switch writes for `tuple` on `slot` of `service` (or of an older epoch). */
+function cookieFor(
+  service: Service,
+  tuple: FiveTuple,
+  slot: number,
+  epoch = KEY_EPOCH,
+  key = TAG_KEY,
+): TalariaHeader {
+  return cookieHeader({
+    serviceId: service.serviceId,
+    slot,
+    keyEpoch: epoch,
+    tag: tagFor(service, tuple, slot, key),
+  });
 }
 
 /** Routed by l3_forward: MACs of the route, TTL - 1, header stripped towards the outside. */
@@ -620,7 +646,7 @@ function drafts(): VectorDraft[] {
     const cookie = cookieFor(web, webTuple, webSlot1);
     const packet = from(nodeA, {
       ...webData,
-      talaria: { ...cookie, flags: cookie.flags | 0x4 | 0x8, reserved: 0xff, reserved2: 0xabcd },
+      talaria: { ...cookie, flags: cookie.flags | 0x4 | 0x8, reserved: 0xff },
     });
     add({
       name: 'cookie-reserved-bits-are-ignored-and-cleared',
@@ -1073,7 +1099,7 @@ function drafts(): VectorDraft[] {
     [
       'tag-with-wrong-key',
       "a tag computed with a key other than the switch's",
-      { ...webCookie, tag: tagFor(web, webTuple, webSlot1, (TAG_KEY ^ 0x80000000) >>> 0) },
+      { ...webCookie, tag: tagFor(web, webTuple, webSlot1, TAG_KEY ^ (1n << 63n)) },
     ],
   ];
   for (const [name, what, talaria] of forged) {
@@ -1102,6 +1128,177 @@ function drafts(): VectorDraft[] {
     }),
     expect: { drop: 'BAD_TAG' },
   });
+  // Header admission: only agent hosts may send a header (docs/p4-pipeline.md).
+  const admitted: [string, string, Host, Body, DropCounterName][] = [
+    [
+      'replayed-cookie-from-a-port-without-agent',
+      "a valid cookie, as seen on the wire, replayed from the router's port",
+      router,
+      { ...webData, talaria: webCookie },
+      'NOT_AGENT_PORT',
+    ],
+    [
+      'forged-tag-from-a-port-without-agent',
+      "a forged tag from the router's port: refused before any tag is computed",
+      router,
+      { ...webData, talaria: { ...webCookie, tag: (webCookie.tag ^ 0x00ff0000) >>> 0 } },
+      'NOT_AGENT_PORT',
+    ],
+    [
+      'first-packet-header-from-a-port-without-agent',
+      "a first-packet header (flags 0) from the router's port",
+      router,
+      {
+        ...tcpSyn(EXTERNAL_CLIENT, web.vipAddr, 50999, web.vipPort),
+        talaria: firstPacketHeader(),
+      },
+      'NOT_AGENT_PORT',
+    ],
+    [
+      'reply-from-a-port-without-agent',
+      "a valid reply of slot 1, source the backend's, from the router's port",
+      router,
+      webReply(webTuple, replyCookie(web, webTuple, webSlot1)).spec,
+      'NOT_AGENT_PORT',
+    ],
+  ];
+  for (const [name, what, sender, body, drop] of admitted) {
+    add({
+      name,
+      path: 'not-agent-port',
+      description: `A Talaria header from a port that is no agent host: ${what}: ${drop}.`,
+      input: from(sender, { ...body, ethernet: undefined }),
+      expect: { drop },
+    });
+  }
+
+  // Replies: only the backend of the cookie's slot, address and port, answers for it.
+  const webBackend2 = backendAt(web, webSlot2);
+  const replyFrom = (addr: string, port: number) => {
+    const reply = webReply(webTuple, replyCookie(web, webTuple, webSlot1));
+    return {
+      ...reply,
+      spec: {
+        ...reply.spec,
+        ipv4: { ...reply.spec.ipv4!, src: addr },
+        tcp: { ...reply.spec.tcp!, srcPort: port },
+      },
+    };
+  };
+  const impostors: [string, string, string, number][] = [
+    ['reply-from-a-pod-that-is-no-backend', 'another pod on the backend host', '10.244.2.99', 8080],
+    [
+      'reply-from-the-backend-address-on-another-port',
+      "the backend's address but another source port",
+      webBackend1.addr,
+      9999,
+    ],
+    [
+      'reply-from-another-backend-of-the-service',
+      "slot 2's backend replaying slot 1's cookie",
+      webBackend2.addr,
+      webBackend2.port,
+    ],
+  ];
+  for (const [name, who, addr, port] of impostors) {
+    add({
+      name,
+      path: 'reply-source',
+      description:
+        `A reply with a valid cookie of slot 1 from ${who}: the source is not the backend ` +
+        'that (service_id, slot) names: REPLY_NOT_FROM_BACKEND.',
+      input: replyFrom(addr, port),
+      expect: { drop: 'REPLY_NOT_FROM_BACKEND' },
+    });
+  }
+
+  // A SYN opens a connection: it has no cookie to carry.
+  add({
+    name: 'syn-with-cookie',
+    path: 'syn-with-cookie',
+    description:
+      'A TCP SYN (no ACK) with a valid cookie: a host never stamps one, so it is a replay: ' +
+      'SYN_WITH_COOKIE.',
+    input: from(nodeA, {
+      ...tcpSyn(CLIENT_POD, web.vipAddr, cookiePort, web.vipPort),
+      talaria: webCookie,
+    }),
+    expect: { drop: 'SYN_WITH_COOKIE' },
+  });
+
+  // Key epochs: the previous key still verifies and the switch re-stamps with the current.
+  {
+    const packet = from(nodeA, {
+      ...webData,
+      talaria: cookieFor(web, webTuple, webSlot1, KEY_EPOCH - 1, PREVIOUS_TAG_KEY),
+    });
+    add({
+      name: 'previous-epoch-cookie-is-accepted-and-restamped',
+      path: 'key-epoch',
+      description:
+        'A cookie tagged with the previous epoch key (an open connection across a rotation): ' +
+        'it verifies, and the backend host receives the cookie of the current epoch.',
+      input: packet,
+      expect: loadBalanced(packet.spec, web, webSlot1),
+    });
+  }
+  {
+    const reply = webReply(webTuple, {
+      ...replyCookie(web, webTuple, webSlot1),
+      keyEpoch: KEY_EPOCH - 1,
+      tag: tagFor(web, webTuple, webSlot1, PREVIOUS_TAG_KEY),
+    });
+    const restamped = { ...reply.spec, talaria: replyCookie(web, webTuple, webSlot1) };
+    add({
+      name: 'previous-epoch-reply-is-accepted-and-restamped',
+      path: 'key-epoch',
+      description:
+        'A reply tagged with the previous epoch key: it verifies, and the client host receives ' +
+        'the cookie of the current epoch.',
+      input: reply,
+      expect: replyRewritten(restamped, web),
+    });
+  }
+  const epochs: [string, string, number, bigint, DropCounterName][] = [
+    [
+      'older-epoch-cookie-is-refused',
+      'of the epoch before the previous one, with its own (retired) key',
+      KEY_EPOCH - 2,
+      RETIRED_TAG_KEY,
+      'STALE_KEY_EPOCH',
+    ],
+    [
+      'future-epoch-cookie-is-refused',
+      'of an epoch the switch has not reached',
+      KEY_EPOCH + 1,
+      TAG_KEY,
+      'STALE_KEY_EPOCH',
+    ],
+    [
+      'previous-key-under-current-epoch-is-refused',
+      'tagged with the previous key but naming the current epoch',
+      KEY_EPOCH,
+      PREVIOUS_TAG_KEY,
+      'BAD_TAG',
+    ],
+    [
+      'current-key-under-previous-epoch-is-refused',
+      'tagged with the current key but naming the previous epoch',
+      KEY_EPOCH - 1,
+      TAG_KEY,
+      'BAD_TAG',
+    ],
+  ];
+  for (const [name, what, epoch, key, drop] of epochs) {
+    add({
+      name,
+      path: 'key-epoch',
+      description: `A cookie ${what}: ${drop}.`,
+      input: from(nodeA, { ...webData, talaria: cookieFor(web, webTuple, webSlot1, epoch, key) }),
+      expect: { drop },
+    });
+  }
+
   add({
     name: 'cookie-of-another-service',
     path: 'service-mismatch',
@@ -1230,13 +1427,13 @@ function toVector(draft: VectorDraft): PacketVector {
 
 /** The vector file, as committed (formatted like the repository's other JSON). */
 export async function generateVectorFileText(): Promise<string> {
-  const file: VectorFile = {
+  const file: VectorFileInput = {
     format: VECTOR_FORMAT,
     description:
       'Talaria switch pipeline vectors: one switch state, packets in, packets out or drops ' +
       '(test/vectors/README.md).',
     generatedBy: 'scripts/gen-vectors.ts (npm run vectors:gen)',
-    switch: switchState,
+    switch: switchStateInput,
     vectors: drafts().map(toVector),
   };
   const text = JSON.stringify(file);

@@ -25,14 +25,17 @@
 #define TALARIA_OFF_NEXT_TYPE 2
 #define TALARIA_OFF_SERVICE_ID 4
 #define TALARIA_OFF_SLOT 8
-#define TALARIA_OFF_RESERVED2 10
+#define TALARIA_OFF_KEY_EPOCH 10
 #define TALARIA_OFF_TAG 12
 
-/* The cookie as it sits on the wire, bytes 4..15 of the header: what hosts copy, never compute. */
+/*
+ * The cookie as it sits on the wire, bytes 4..15 of the header: what hosts copy whole, never
+ * compute (the key epoch included: docs/wire-format.md, "Key epochs").
+ */
 struct talaria_cookie {
 	__be32 service_id;
 	__be16 slot;
-	__be16 reserved2; /* zero on send */
+	__be16 key_epoch; /* epoch of the switch key that made the tag */
 	__be32 tag;
 } __attribute__((packed));
 
@@ -51,8 +54,8 @@ _Static_assert(__builtin_offsetof(struct talaria_hdr, cookie.service_id) == TALA
 	       "service_id at byte 4");
 _Static_assert(__builtin_offsetof(struct talaria_hdr, cookie.slot) == TALARIA_OFF_SLOT,
 	       "slot at byte 8");
-_Static_assert(__builtin_offsetof(struct talaria_hdr, cookie.reserved2) == TALARIA_OFF_RESERVED2,
-	       "reserved2 at byte 10");
+_Static_assert(__builtin_offsetof(struct talaria_hdr, cookie.key_epoch) == TALARIA_OFF_KEY_EPOCH,
+	       "key_epoch at byte 10");
 _Static_assert(__builtin_offsetof(struct talaria_hdr, cookie.tag) == TALARIA_OFF_TAG,
 	       "tag at byte 12");
 

@@ -5,12 +5,16 @@
  * of every switch port (veths in a "switch" network namespace), it does what
  * docs/wire-format.md says the switch does, for the state its maps hold:
  *
+ * - a Talaria header only from an agent host's port (sw_agent_ports), never a cookie on a
+ *   TCP SYN;
  * - request with a Talaria header to a frontend (sw_frontends): without cookie, choose a
- *   slot by a hash of the 5-tuple and write COOKIE, service_id, slot and the CRC-32 tag;
- *   with a cookie, check service_id and tag and keep the slot. Rewrite the destination to
- *   the slot's backend (sw_backends);
+ *   slot by a hash of the 5-tuple and write COOKIE, service_id, slot, key epoch and the
+ *   HalfSipHash-2-4 tag; with a cookie, check service_id, epoch and tag, keep the slot and
+ *   re-stamp with the current key. Rewrite the destination to the slot's backend
+ *   (sw_backends);
  * - reply (REPLY flag): check the tag against the frontend of service_id
- *   (sw_reply_frontends) and rewrite the source back to the VIP;
+ *   (sw_reply_frontends), check that the source is the slot's backend, rewrite the source
+ *   back to the VIP and re-stamp with the current key;
  * - then, like any IPv4 packet with or without header: route by destination (sw_routes),
  *   decrement the TTL, set the MACs and send it out of the route's port, header kept.
  *
@@ -53,8 +57,12 @@ struct sw_route {
 	__u8 src_mac[ETH_ALEN]; /* the switch port's */
 };
 
+/* tag_key of the P4 program: the epoch the switch stamps with and the keys as (k0, k1). */
 struct sw_config {
-	__u32 tag_key;
+	__u16 key_epoch;
+	__u16 pad;
+	__u32 current_key[2];
+	__u32 previous_key[2];
 };
 
 struct sw_counter {
@@ -111,6 +119,14 @@ struct {
 	__type(value, struct sw_config);
 } sw_config SEC(".maps");
 
+/* Ingress ifindex of a port whose host runs the agent -> 1 (agent_ports of the P4 program). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 512);
+	__type(key, __u32);
+	__type(value, __u8);
+} sw_agent_ports SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 256);
@@ -129,16 +145,16 @@ static __always_inline int count(__u32 code, __u32 bytes, int verdict)
 	return verdict;
 }
 
-/* Input of crc32_ieee(): the 23 bytes of a tag, or fewer for the slot hash. */
+/* Input of crc32_ieee(): up to 24 bytes (the slot hash uses 13). */
 struct crc_input {
 	__u8 bytes[24];
 	__u32 len;
 };
 
 /*
- * The reflected IEEE CRC-32 (zlib's), bit by bit: 23 bytes per packet is little work. A
- * global function, so the verifier checks it once for any input instead of unrolling it
- * into every caller with the values it knows there.
+ * The reflected IEEE CRC-32 (zlib's), bit by bit. A global function, so the verifier checks
+ * it once for any input instead of unrolling it into every caller with the values it knows
+ * there.
  */
 __attribute__((noinline)) __u32 crc32_ieee(const struct crc_input *input)
 {
@@ -154,25 +170,98 @@ __attribute__((noinline)) __u32 crc32_ieee(const struct crc_input *input)
 	return ~crc;
 }
 
-/* docs/wire-format.md, "The tag": over the client-side tuple, big-endian fields. */
-static __always_inline __be32 cookie_tag(__u32 key, __be32 client_addr, __be32 vip_addr,
+/* The HalfSipHash-2-4 input of a tag: the key (k0, k1) and the five message words. */
+struct tag_input {
+	__u32 key[2];
+	__u32 m[5];
+};
+
+#define ROTL32(x, b) (((x) << (b)) | ((x) >> (32 - (b))))
+#define SIPROUND                                                                                   \
+	do {                                                                                       \
+		v0 += v1;                                                                          \
+		v2 += v3;                                                                          \
+		v1 = ROTL32(v1, 5) ^ v0;                                                           \
+		v3 = ROTL32(v3, 8) ^ v2;                                                           \
+		v0 = ROTL32(v0, 16);                                                               \
+		v2 += v1;                                                                          \
+		v0 += v3;                                                                          \
+		v1 = ROTL32(v1, 13) ^ v2;                                                          \
+		v3 = ROTL32(v3, 7) ^ v0;                                                           \
+		v2 = ROTL32(v2, 16);                                                               \
+	} while (0)
+
+/*
+ * HalfSipHash-2-4, 32-bit output, of the five words (docs/wire-format.md, "The tag"); a
+ * global function for the same reason as crc32_ieee().
+ */
+__attribute__((noinline)) __u32 halfsiphash24(const struct tag_input *input)
+{
+	__u32 v0, v1, v2, v3;
+
+	if (!input)
+		return 0;
+	v0 = input->key[0];
+	v1 = input->key[1];
+	v2 = input->key[0] ^ 0x6c796765;
+	v3 = input->key[1] ^ 0x74656462;
+	for (int i = 0; i < 5; i++) {
+		__u32 m = input->m[i];
+
+		v3 ^= m;
+		SIPROUND;
+		SIPROUND;
+		v0 ^= m;
+	}
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v1 ^ v3;
+}
+
+/* The tag of a cookie over the client-side tuple (network-order fields), in network order. */
+static __always_inline __be32 cookie_tag(const __u32 key[2], __be32 client_addr, __be32 vip_addr,
 					 __be16 client_port, __be16 vip_port, __u8 protocol,
 					 __u32 service_id, __u16 slot)
 {
-	struct crc_input input = { .len = 23 };
-	__be32 key_be = bpf_htonl(key);
-	__be32 service_be = bpf_htonl(service_id);
-	__be16 slot_be = bpf_htons(slot);
+	struct tag_input input = {
+		.key = { key[0], key[1] },
+		.m = {
+			bpf_ntohl(client_addr),
+			bpf_ntohl(vip_addr),
+			((__u32)bpf_ntohs(client_port) << 16) | bpf_ntohs(vip_port),
+			service_id,
+			(19u << 24) | ((__u32)protocol << 16) | slot,
+		},
+	};
 
-	__builtin_memcpy(input.bytes, &key_be, 4);
-	__builtin_memcpy(input.bytes + 4, &client_addr, 4);
-	__builtin_memcpy(input.bytes + 8, &vip_addr, 4);
-	__builtin_memcpy(input.bytes + 12, &client_port, 2);
-	__builtin_memcpy(input.bytes + 14, &vip_port, 2);
-	input.bytes[16] = protocol;
-	__builtin_memcpy(input.bytes + 17, &service_be, 4);
-	__builtin_memcpy(input.bytes + 21, &slot_be, 2);
-	return bpf_htonl(crc32_ieee(&input));
+	return bpf_htonl(halfsiphash24(&input));
+}
+
+/*
+ * Checks a cookie's epoch and tag (docs/wire-format.md, "Key epochs"); returns 0 or the
+ * drop reason. *stamp gets the tag under the current key, which the switch always writes.
+ */
+static __always_inline __u32 cookie_check(const struct sw_config *config,
+					  const struct talaria_hdr *hdr, __be32 client_addr,
+					  __be32 vip_addr, __be16 client_port, __be16 vip_port,
+					  __u8 protocol, __u32 service_id, __u16 slot, __be32 *stamp)
+{
+	__u16 epoch = bpf_ntohs(hdr->cookie.key_epoch);
+	__be32 verify;
+
+	*stamp = cookie_tag(config->current_key, client_addr, vip_addr, client_port, vip_port,
+			    protocol, service_id, slot);
+	if (epoch == config->key_epoch)
+		verify = *stamp;
+	else if (epoch == (__u16)(config->key_epoch - 1))
+		verify = cookie_tag(config->previous_key, client_addr, vip_addr, client_port,
+				    vip_port, protocol, service_id, slot);
+	else
+		return DROP_REASON_STALE_KEY_EPOCH;
+	return verify == hdr->cookie.tag ? 0 : DROP_REASON_BAD_TAG;
 }
 
 /* The slot of a new connection: a hash of its 5-tuple, like the switch's action selector. */
@@ -232,11 +321,25 @@ int switch_standin(struct __sk_buff *skb)
 	l4_off = ip_off + IPV4_HLEN;
 	protocol = ip->protocol;
 
+	/* Only an agent host may send a header (docs/p4-pipeline.md, "Header admission"). */
+	if (hdr) {
+		__u32 ifindex = skb->ingress_ifindex;
+
+		if (!bpf_map_lookup_elem(&sw_agent_ports, &ifindex))
+			return count(DROP_REASON_NOT_AGENT_PORT, bytes, TC_ACT_SHOT);
+	}
+
 	if (hdr && !ipv4_is_fragment(ip) && l4_read_ports(skb, l4_off, protocol, &ports)) {
 		__u8 flags = talaria_flags(hdr);
 		__u32 service_id = bpf_ntohl(hdr->cookie.service_id);
 		__u16 slot = bpf_ntohs(hdr->cookie.slot);
+		struct sw_backend_key backend_key = {};
+		struct sw_backend *backend;
+		__u32 reason;
+		__be32 tag;
 
+		if ((flags & TALARIA_FLAG_COOKIE) && l4_is_tcp_open(protocol, &ports))
+			return count(DROP_REASON_SYN_WITH_COOKIE, bytes, TC_ACT_SHOT);
 		config = bpf_map_lookup_elem(&sw_config, &zero);
 		if (!config)
 			return count(DROP_REASON_NO_ROUTE, bytes, TC_ACT_SHOT);
@@ -245,14 +348,31 @@ int switch_standin(struct __sk_buff *skb)
 			struct vip_key *vip = bpf_map_lookup_elem(&sw_reply_frontends, &service_id);
 			__be32 backend_addr = ip->saddr;
 			__be16 backend_port = ports.sport;
+			struct {
+				__be16 key_epoch;
+				__be32 tag;
+			} __attribute__((packed)) restamp;
 
 			if (!vip)
 				return count(DROP_REASON_UNKNOWN_SERVICE, bytes, TC_ACT_SHOT);
-			if (hdr->cookie.tag != cookie_tag(config->tag_key, ip->daddr, vip->addr,
-							  ports.dport, vip->port, protocol,
-							  service_id, slot))
+			if (!(flags & TALARIA_FLAG_COOKIE))
 				return count(DROP_REASON_BAD_TAG, bytes, TC_ACT_SHOT);
-			if (csum_rewrite_addr(skb, ip_off, l4_off, protocol, IPV4_SADDR_OFF,
+			reason = cookie_check(config, hdr, ip->daddr, vip->addr, ports.dport,
+					      vip->port, protocol, service_id, slot, &tag);
+			if (reason)
+				return count(reason, bytes, TC_ACT_SHOT);
+			backend_key.service_id = service_id;
+			backend_key.slot = slot;
+			backend = bpf_map_lookup_elem(&sw_backends, &backend_key);
+			if (!backend)
+				return count(DROP_REASON_UNKNOWN_SLOT, bytes, TC_ACT_SHOT);
+			if (backend->addr != backend_addr || backend->port != backend_port)
+				return count(DROP_REASON_REPLY_NOT_FROM_BACKEND, bytes, TC_ACT_SHOT);
+			restamp.key_epoch = bpf_htons(config->key_epoch);
+			restamp.tag = tag;
+			if (bpf_skb_store_bytes(skb, ETH_HLEN + TALARIA_OFF_KEY_EPOCH, &restamp,
+						sizeof(restamp), 0) < 0 ||
+			    csum_rewrite_addr(skb, ip_off, l4_off, protocol, IPV4_SADDR_OFF,
 					      backend_addr, vip->addr) < 0 ||
 			    csum_rewrite_port(skb, l4_off, protocol, 0, backend_port, vip->port) < 0)
 				return count(DROP_REASON_PARSE_ERROR, bytes, TC_ACT_SHOT);
@@ -264,35 +384,25 @@ int switch_standin(struct __sk_buff *skb)
 				.protocol = protocol,
 			};
 			struct sw_frontend *frontend = bpf_map_lookup_elem(&sw_frontends, &vip);
-			struct sw_backend_key backend_key = {};
-			struct sw_backend *backend;
+			struct talaria_hdr stamped = {};
 
 			if (!frontend)
 				goto route;
 			if (flags & TALARIA_FLAG_COOKIE) {
 				if (service_id != frontend->service_id)
 					return count(DROP_REASON_SERVICE_MISMATCH, bytes, TC_ACT_SHOT);
-				if (hdr->cookie.tag != cookie_tag(config->tag_key, ip->saddr, vip.addr,
-								  ports.sport, vip.port, protocol,
-								  service_id, slot))
-					return count(DROP_REASON_BAD_TAG, bytes, TC_ACT_SHOT);
+				reason = cookie_check(config, hdr, ip->saddr, vip.addr, ports.sport,
+						      vip.port, protocol, service_id, slot, &tag);
+				if (reason)
+					return count(reason, bytes, TC_ACT_SHOT);
 				code = SW_STAT_COOKIE;
 			} else {
-				struct talaria_hdr stamped = {};
-
 				if (frontend->backend_count == 0)
 					return count(DROP_REASON_NO_BACKEND, bytes, TC_ACT_SHOT);
 				service_id = frontend->service_id;
 				slot = select_slot(ip, &ports, frontend->backend_count);
-				stamped.version_flags = (TALARIA_VERSION << 4) | TALARIA_FLAG_COOKIE;
-				stamped.next_type = bpf_htons(ETH_P_IP);
-				stamped.cookie.service_id = bpf_htonl(service_id);
-				stamped.cookie.slot = bpf_htons(slot);
-				stamped.cookie.tag = cookie_tag(config->tag_key, ip->saddr, vip.addr,
-								ports.sport, vip.port, protocol,
-								service_id, slot);
-				if (bpf_skb_store_bytes(skb, ETH_HLEN, &stamped, sizeof(stamped), 0) < 0)
-					return count(DROP_REASON_PARSE_ERROR, bytes, TC_ACT_SHOT);
+				tag = cookie_tag(config->current_key, ip->saddr, vip.addr, ports.sport,
+						 vip.port, protocol, service_id, slot);
 				code = SW_STAT_NEW_CONNECTION;
 			}
 			backend_key.service_id = service_id;
@@ -300,7 +410,15 @@ int switch_standin(struct __sk_buff *skb)
 			backend = bpf_map_lookup_elem(&sw_backends, &backend_key);
 			if (!backend)
 				return count(DROP_REASON_UNKNOWN_SLOT, bytes, TC_ACT_SHOT);
-			if (csum_rewrite_addr(skb, ip_off, l4_off, protocol, IPV4_DADDR_OFF, vip.addr,
+			/* The header afresh, with the current key, as the P4 program writes it. */
+			stamped.version_flags = (TALARIA_VERSION << 4) | TALARIA_FLAG_COOKIE;
+			stamped.next_type = bpf_htons(ETH_P_IP);
+			stamped.cookie.service_id = bpf_htonl(service_id);
+			stamped.cookie.slot = bpf_htons(slot);
+			stamped.cookie.key_epoch = bpf_htons(config->key_epoch);
+			stamped.cookie.tag = tag;
+			if (bpf_skb_store_bytes(skb, ETH_HLEN, &stamped, sizeof(stamped), 0) < 0 ||
+			    csum_rewrite_addr(skb, ip_off, l4_off, protocol, IPV4_DADDR_OFF, vip.addr,
 					      backend->addr) < 0 ||
 			    csum_rewrite_port(skb, l4_off, protocol, 2, vip.port, backend->port) < 0)
 				return count(DROP_REASON_PARSE_ERROR, bytes, TC_ACT_SHOT);

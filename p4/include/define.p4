@@ -13,6 +13,9 @@ typedef bit<16> l4_port_t;
 typedef bit<32> service_id_t;
 typedef bit<16> slot_t;
 typedef bit<32> tag_t;
+typedef bit<64> tag_key_t;     // HalfSipHash-2-4 key (docs/wire-format.md, "The tag")
+typedef bit<16> key_epoch_t;
+typedef bit<9>  switch_port_t;
 typedef bit<8>  drop_reason_t;
 
 const bit<16> ETHERTYPE_IPV4    = 0x0800;
@@ -34,6 +37,9 @@ const bit<4> TALARIA_VERSION      = 1;
 const bit<4> TALARIA_FLAG_COOKIE  = 0x1;     // slot and tag are valid
 const bit<4> TALARIA_FLAG_REPLY   = 0x2;     // backend -> client
 
+const bit<8> TCP_FLAG_SYN = 0x02;
+const bit<8> TCP_FLAG_ACK = 0x10;
+
 // Drop reasons (docs/wire-format.md, "Drop reasons"): index of drop_counter.
 const drop_reason_t DROP_REASON_PARSE_ERROR           = 1;
 const drop_reason_t DROP_REASON_BAD_IPV4_CHECKSUM     = 2;
@@ -47,6 +53,10 @@ const drop_reason_t DROP_REASON_UNKNOWN_SLOT          = 9;
 const drop_reason_t DROP_REASON_NO_BACKEND            = 10;
 const drop_reason_t DROP_REASON_NO_ROUTE              = 11;
 const drop_reason_t DROP_REASON_UNKNOWN_SERVICE       = 12;
+const drop_reason_t DROP_REASON_NOT_AGENT_PORT        = 13;
+const drop_reason_t DROP_REASON_REPLY_NOT_FROM_BACKEND = 14;
+const drop_reason_t DROP_REASON_SYN_WITH_COOKIE       = 15;
+const drop_reason_t DROP_REASON_STALE_KEY_EPOCH       = 16;
 
 // drop_counter index 0 is not a drop reason: it counts frames the switch does not route
 // at all (neither IPv4 nor Talaria: ARP, IPv6, LLDP). Hosts never see this code.

@@ -21,7 +21,7 @@ header talaria_t {
     bit<16>      next_type;
     service_id_t service_id;
     slot_t       slot;
-    bit<16>      reserved2;
+    key_epoch_t  key_epoch;  // epoch of the switch key that made the tag
     tag_t        tag;
 }
 
@@ -100,13 +100,20 @@ struct local_metadata_t {
     bool          drop;
     drop_reason_t drop_reason;
 
-    tag_t         tag_key;
+    // tag_key: the key epoch the switch stamps with, its key and the previous epoch's.
+    key_epoch_t   key_epoch;
+    tag_key_t     current_key;
+    tag_key_t     previous_key;
+    bool          from_agent_port;
     connection_t  connection;
     service_id_t  service_id;
     slot_t        slot;
     bool          slot_picked;
     bool          is_frontend;
-    tag_t         computed_tag;
+    tag_t         computed_tag;  // the tag the switch stamps (current key)
+    tag_t         verify_tag;    // a cookie's tag under the key of its epoch
+    ipv4_addr_t   backend_addr;  // backends: the slot's backend
+    l4_port_t     backend_port;
     // Reply path: the frontend that service_id names.
     ipv4_addr_t   reply_vip_addr;
     l4_port_t     reply_vip_port;

@@ -28,10 +28,15 @@
 #define SELECTOR_MAX_GROUP_SIZE 256
 #endif
 
+// Switch ports whose hosts run the agent (one entry each): every port of a Tofino.
+#ifndef AGENT_PORTS_SIZE
+#define AGENT_PORTS_SIZE 512
+#endif
+
 // Width of the selector hash; BMv2 uses its crc16 output as is.
 #define SELECTOR_HASH_WIDTH 16
 
-// drop_counter indices 0..12 are used (define.p4); keep room for new reasons.
+// drop_counter indices 0..16 are used (define.p4); keep room for new reasons.
 #define DROP_COUNTER_SIZE 32
 
 #endif  // TALARIA_SIZE_P4

@@ -31,7 +31,10 @@ parser TalariaIngressParser(packet_in packet,
         meta.l4_checksum_residual = 0;
         meta.drop = false;
         meta.drop_reason = 0;
-        meta.tag_key = 0;
+        meta.key_epoch = 0;
+        meta.current_key = 0;
+        meta.previous_key = 0;
+        meta.from_agent_port = false;
         meta.connection.client_addr = 0;
         meta.connection.vip_addr = 0;
         meta.connection.client_port = 0;
@@ -42,6 +45,9 @@ parser TalariaIngressParser(packet_in packet,
         meta.slot_picked = false;
         meta.is_frontend = false;
         meta.computed_tag = 0;
+        meta.verify_tag = 0;
+        meta.backend_addr = 0;
+        meta.backend_port = 0;
         meta.reply_vip_addr = 0;
         meta.reply_vip_port = 0;
         meta.reply_protocol = 0;

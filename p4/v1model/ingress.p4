@@ -10,6 +10,7 @@
 #include "../include/size.p4"
 #include "../include/header.p4"
 #include "../include/control/validate.p4"
+#include "../include/control/tag.p4"
 #include "bridge_v1model.p4"
 
 control TalariaIngress(inout headers_t hdr,
@@ -17,6 +18,10 @@ control TalariaIngress(inout headers_t hdr,
                        inout standard_metadata_t standard_metadata) {
     V1ModelBridge() bridge;
     PacketValidator() validator;
+    // The tag the switch stamps, and (only for a cookie of the previous key epoch) the one
+    // it verifies: two instances, so a packet computes at most two tags.
+    CookieTag() stamp_tag;
+    CookieTag() previous_epoch_tag;
 
     // Helper actions are @hidden: the controller never names them, so P4Info leaves them out.
     @hidden action mark_drop(drop_reason_t reason) {
@@ -24,15 +29,37 @@ control TalariaIngress(inout headers_t hdr,
         meta.drop_reason = reason;
     }
 
-    // --- tag_key: the secret of the tag, set by the controller (MODIFY of the default).
-    action set_tag_key(tag_t key) {
-        meta.tag_key = key;
+    // --- tag_key: the tag's secret keys, set by the controller (MODIFY of the default):
+    // the epoch the switch stamps with, its key, and the key of the epoch before, which
+    // still verifies (docs/wire-format.md, "Key epochs").
+    action set_tag_keys(key_epoch_t epoch, tag_key_t current_key, tag_key_t previous_key) {
+        meta.key_epoch = epoch;
+        meta.current_key = current_key;
+        meta.previous_key = previous_key;
     }
 
     table tag_key {
-        actions = { @defaultonly set_tag_key; }
-        default_action = set_tag_key(0);
+        actions = { @defaultonly set_tag_keys; }
+        default_action = set_tag_keys(0, 0, 0);
         size = 1;
+    }
+
+    // --- agent_ports: the ports whose hosts run the agent. A Talaria header from any
+    // other port is dropped (NOT_AGENT_PORT): no device there may speak for a Service.
+    action accept_talaria() {
+        meta.from_agent_port = true;
+    }
+
+    table agent_ports {
+        key = {
+            standard_metadata.ingress_port: exact @name("port");
+        }
+        actions = {
+            accept_talaria;
+            @defaultonly NoAction;
+        }
+        const default_action = NoAction();
+        size = AGENT_PORTS_SIZE;
     }
 
     // --- frontends: (VIP, protocol, port) -> Service. A miss is ordinary routed traffic.
@@ -100,13 +127,13 @@ control TalariaIngress(inout headers_t hdr,
         size = FRONTENDS_SIZE;
     }
 
-    // --- backends: (service, slot) -> backend address and port.
+    // --- backends: (service, slot) -> backend address and port: a request's new
+    // destination, and the only source a reply naming that slot may have.
     direct_counter(CounterType.packets_and_bytes) backend_counter;
 
     action set_backend(ipv4_addr_t addr, l4_port_t port) {
-        hdr.ipv4.dst_addr = addr;
-        meta.l4_dst_port = port;
-        meta.l4_rewritten = true;
+        meta.backend_addr = addr;
+        meta.backend_port = port;
     }
 
     action drop_unknown_slot() {
@@ -188,15 +215,6 @@ control TalariaIngress(inout headers_t hdr,
     // --- drop_counter: packets and bytes dropped, indexed by drop reason.
     counter<drop_reason_t>(DROP_COUNTER_SIZE, CounterType.packets_and_bytes) drop_counter;
 
-    // docs/wire-format.md, "The tag": CRC-32 over 23 bytes, BMv2's crc32.
-    @hidden action compute_tag() {
-        hash(meta.computed_tag, HashAlgorithm.crc32, (tag_t)0,
-             { meta.tag_key, meta.connection.client_addr, meta.connection.vip_addr,
-               meta.connection.client_port, meta.connection.vip_port,
-               meta.connection.protocol, meta.service_id, meta.slot },
-             64w0x100000000);
-    }
-
     @hidden action track_request() {
         meta.connection.client_addr = hdr.ipv4.src_addr;
         meta.connection.vip_addr = hdr.ipv4.dst_addr;
@@ -219,6 +237,15 @@ control TalariaIngress(inout headers_t hdr,
         hdr.ipv4.src_addr = meta.reply_vip_addr;
         meta.l4_src_port = meta.reply_vip_port;
         meta.l4_rewritten = true;
+        // A cookie of the previous epoch leaves with the current one (a no-op otherwise).
+        hdr.talaria.key_epoch = meta.key_epoch;
+        hdr.talaria.tag = meta.computed_tag;
+    }
+
+    @hidden action rewrite_destination() {
+        hdr.ipv4.dst_addr = meta.backend_addr;
+        meta.l4_dst_port = meta.backend_port;
+        meta.l4_rewritten = true;
     }
 
     // The header a backend host receives: the connection's cookie (docs/wire-format.md,
@@ -231,7 +258,7 @@ control TalariaIngress(inout headers_t hdr,
         hdr.talaria.next_type = ETHERTYPE_IPV4;
         hdr.talaria.service_id = meta.service_id;
         hdr.talaria.slot = meta.slot;
-        hdr.talaria.reserved2 = 0;
+        hdr.talaria.key_epoch = meta.key_epoch;
         hdr.talaria.tag = meta.computed_tag;
         hdr.ethernet.ether_type = ETHERTYPE_TALARIA;
     }
@@ -245,6 +272,20 @@ control TalariaIngress(inout headers_t hdr,
         bool is_reply = hdr.talaria.isValid()
             && (hdr.talaria.flags & TALARIA_FLAG_REPLY) == TALARIA_FLAG_REPLY;
 
+        // Who may send a header at all (docs/p4-pipeline.md, "Header admission").
+        if (!meta.drop && hdr.talaria.isValid()) {
+            agent_ports.apply();
+            if (!meta.from_agent_port) {
+                mark_drop(DROP_REASON_NOT_AGENT_PORT);
+            } else if (has_cookie && hdr.tcp.isValid()
+                       && (hdr.tcp.flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN) {
+                // A connection's first packet never has a cookie to carry.
+                mark_drop(DROP_REASON_SYN_WITH_COOKIE);
+            }
+        }
+
+        // Set when the packet is a Service's: its tag is computed and its backend looked up.
+        bool balanced = false;
         if (!meta.drop) {
             tag_key.apply();
             meta.l4_len = hdr.ipv4.total_len - IPV4_MIN_HEADER_BYTES;
@@ -259,12 +300,7 @@ control TalariaIngress(inout headers_t hdr,
                         mark_drop(DROP_REASON_BAD_TAG);
                     } else {
                         track_reply();
-                        compute_tag();
-                        if (meta.computed_tag != hdr.talaria.tag) {
-                            mark_drop(DROP_REASON_BAD_TAG);
-                        } else {
-                            rewrite_reply_source();
-                        }
+                        balanced = true;
                     }
                 }
             } else {
@@ -290,20 +326,47 @@ control TalariaIngress(inout headers_t hdr,
                             mark_drop(DROP_REASON_NO_BACKEND);
                         }
                     }
-                    if (!meta.drop) {
-                        compute_tag();
-                        if (has_cookie && meta.computed_tag != hdr.talaria.tag) {
-                            mark_drop(DROP_REASON_BAD_TAG);
-                        } else {
-                            backends.apply();
-                        }
-                    }
-                    if (!meta.drop) {
-                        write_cookie();
-                    }
+                    balanced = !meta.drop;
                 } else if (has_cookie) {
                     // A cookie for a destination that is no frontend (any more).
                     mark_drop(DROP_REASON_SERVICE_MISMATCH);
+                }
+            }
+        }
+
+        if (balanced) {
+            // The tag: a cookie verifies under the key of its epoch, the current or the
+            // previous one; the switch always stamps with the current key.
+            stamp_tag.apply(meta.current_key, meta.connection, meta.service_id, meta.slot,
+                            meta.computed_tag);
+            if (has_cookie) {
+                if (hdr.talaria.key_epoch == meta.key_epoch) {
+                    meta.verify_tag = meta.computed_tag;
+                } else if (hdr.talaria.key_epoch == meta.key_epoch - 1) {
+                    previous_epoch_tag.apply(meta.previous_key, meta.connection,
+                                             meta.service_id, meta.slot, meta.verify_tag);
+                } else {
+                    mark_drop(DROP_REASON_STALE_KEY_EPOCH);
+                }
+                if (!meta.drop && meta.verify_tag != hdr.talaria.tag) {
+                    mark_drop(DROP_REASON_BAD_TAG);
+                }
+            }
+            if (!meta.drop) {
+                backends.apply();
+            }
+            if (!meta.drop) {
+                if (is_reply) {
+                    // Only the backend the cookie's slot names may answer for the Service.
+                    if (hdr.ipv4.src_addr != meta.backend_addr
+                        || meta.l4_src_port != meta.backend_port) {
+                        mark_drop(DROP_REASON_REPLY_NOT_FROM_BACKEND);
+                    } else {
+                        rewrite_reply_source();
+                    }
+                } else {
+                    rewrite_destination();
+                    write_cookie();
                 }
             }
         }

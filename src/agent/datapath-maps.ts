@@ -179,6 +179,8 @@ export interface FlowKey {
 export interface Cookie {
   readonly serviceId: number;
   readonly slot: number;
+  /** The epoch of the switch key that made `tag`: hosts carry it, never read it. */
+  readonly keyEpoch: number;
   readonly tag: number;
 }
 
@@ -216,6 +218,7 @@ export function encodeFlowValue(cookie: Cookie, lastSeenNs: bigint): Buffer {
   const buf = Buffer.alloc(DATAPATH_MAPS.tl_client_flow.valueSize);
   buf.writeUInt32BE(cookie.serviceId, 0);
   buf.writeUInt16BE(cookie.slot, 4);
+  buf.writeUInt16BE(cookie.keyEpoch, 6);
   buf.writeUInt32BE(cookie.tag, 8);
   writeHostU64(buf, 16, lastSeenNs);
   return buf;
@@ -227,6 +230,7 @@ export function decodeFlow(key: Buffer, value: Buffer): FlowEntry {
     cookie: {
       serviceId: value.readUInt32BE(0),
       slot: value.readUInt16BE(4),
+      keyEpoch: value.readUInt16BE(6),
       tag: value.readUInt32BE(8),
     },
     lastSeenNs: readHostU64(value, 16),

@@ -27,6 +27,14 @@ const switchConfig = z
     deviceId: z.union([z.int().min(1), z.string().regex(/^[1-9]\d*$/)]).transform((v) => BigInt(v)),
     /** The switch's own MAC: the source address of frames it sends to hosts. */
     mac,
+    /**
+     * The ports whose hosts run the agent: the only ports the switch accepts a Talaria
+     * header on (docs/security.md). Absent: the ports of the nodes attached to it.
+     */
+    agentHostPorts: z
+      .array(z.int().min(0).max(511))
+      .refine((ports) => new Set(ports).size === ports.length, 'a port is listed twice')
+      .optional(),
     /** caFile alone: TLS; with certFile and keyFile: mutual TLS. Absent: see insecure. */
     tls: z
       .object({
@@ -60,8 +68,20 @@ const nodeAttachment = z
   .strict();
 
 const tagKeySource = z.discriminatedUnion('source', [
-  /** Adopted from a switch that has one, else drawn at random (single replica only). */
-  z.object({ source: z.literal('switch') }).strict(),
+  /**
+   * Adopted from a switch that has one, else drawn at random; rotated to a fresh random key
+   * every rotateEverySeconds (absent: only on demand, `talaria rotate-key`).
+   */
+  z
+    .object({
+      source: z.literal('switch'),
+      rotateEverySeconds: z
+        .int()
+        .min(60)
+        .max(365 * 86_400)
+        .optional(),
+    })
+    .strict(),
   z.object({ source: z.literal('file'), path: z.string().min(1) }).strict(),
   z.object({ source: z.literal('env'), name: z.string().min(1) }).strict(),
   z
@@ -152,11 +172,21 @@ export const controllerConfigSchema = z
       names.add(s.name);
     });
     for (const [node, attachment] of Object.entries(config.nodes)) {
-      if (!names.has(attachment.switch)) {
+      const index = config.switches.findIndex((s) => s.name === attachment.switch);
+      if (index < 0) {
         ctx.addIssue({
           code: 'custom',
           path: ['nodes', node, 'switch'],
           message: `no switch named '${attachment.switch}' in switches`,
+        });
+        continue;
+      }
+      const listed = config.switches[index]!.agentHostPorts;
+      if (listed !== undefined && !listed.includes(attachment.port)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['nodes', node, 'port'],
+          message: `port ${attachment.port} is not in switches.${index}.agentHostPorts: the switch would drop this node's cookies`,
         });
       }
     }
@@ -227,6 +257,16 @@ export async function loadConfigMap(
   return parseControllerConfig(text, source);
 }
 
+/** The ports of `switchName` the switch accepts Talaria headers on. */
+export function agentHostPortsOf(config: ControllerConfig, switchName: string): number[] {
+  const listed = config.switches.find((s) => s.name === switchName)?.agentHostPorts;
+  if (listed !== undefined) return [...listed];
+  const ports = Object.values(config.nodes)
+    .filter((attachment) => attachment.switch === switchName)
+    .map((attachment) => attachment.port);
+  return [...new Set(ports)].sort((a, b) => a - b);
+}
+
 /** The model's view of the configuration: where each node is attached. */
 export function modelConfigOf(config: ControllerConfig): ModelConfig {
   const switches = new Map(config.switches.map((s) => [s.name, s]));
@@ -249,9 +289,9 @@ export function modelConfigOf(config: ControllerConfig): ModelConfig {
 const tagKeyText = z
   .string()
   .trim()
-  .regex(/^(0x[0-9a-fA-F]{1,8}|\d{1,10})$/, 'must be a decimal or 0x-hex 32-bit number')
-  .transform((v) => Number(v))
-  .refine((v) => v >= 1 && v <= 0xffff_ffff, 'must be in 1..2^32-1');
+  .regex(/^(0x[0-9a-fA-F]{1,16}|\d{1,20})$/, 'must be a decimal or 0x-hex 64-bit number')
+  .transform((v) => BigInt(v))
+  .refine((v) => v >= 1n && v < 1n << 64n, 'must be in 1..2^64-1');
 
 /**
  * The cookie tag key from its configured source, or undefined for 'switch' (the
@@ -261,7 +301,7 @@ export async function resolveTagKey(
   source: ControllerConfig['tagKey'],
   client: ApiClient | undefined,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<number | undefined> {
+): Promise<bigint | undefined> {
   let text: string | undefined;
   let where: string;
   switch (source.source) {

@@ -11,7 +11,7 @@ import type { Pipeline } from '../p4rt/pipeline.ts';
 import { ReconcileMetrics } from '../reconcile/metrics.ts';
 import { Reconciler } from '../reconcile/reconciler.ts';
 import type { ReconcilerOptions } from '../reconcile/reconciler-options.ts';
-import { modelConfigOf, type ControllerConfig } from './config.ts';
+import { agentHostPortsOf, modelConfigOf, type ControllerConfig } from './config.ts';
 import { DesiredStatePipeline } from './desired-state-pipeline.ts';
 import { FrontendsConfigMap, offloadedFrontendsFile } from './frontends-configmap.ts';
 import { ProbeServer } from '../base/probe-server.ts';
@@ -30,7 +30,7 @@ export interface ControllerOptions {
   /** The pipeline to push where a switch runs another one. */
   readonly pipeline?: Pipeline;
   /** The cookie tag key (resolveTagKey); undefined: adopted from a switch or drawn. */
-  readonly tagKey?: number;
+  readonly tagKey?: bigint;
   /** Overrides of the configured timings, for tests and the demo. */
   readonly timing?: {
     readonly leaseDurationMs?: number;
@@ -63,6 +63,7 @@ export class Controller {
   private writers: Reconciler | undefined;
   private readonly switchCounterMetrics = new SwitchCounterMetrics(this.metrics);
   private switchCounters: SwitchCounterReader | undefined;
+  private keyRotation: NodeJS.Timeout | undefined;
   private frontendsConfigMap: FrontendsConfigMap | undefined;
   private currentLeadership: Leadership | undefined;
   private probeServer: ProbeServer | undefined;
@@ -167,6 +168,7 @@ export class Controller {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.elector.stop();
+    clearInterval(this.keyRotation);
     this.writers?.close();
     this.writers = undefined;
     this.switchCounters?.close();
@@ -185,6 +187,7 @@ export class Controller {
       switches = await Promise.all(
         config.switches.map(async (s) => ({
           name: s.name,
+          agentPorts: agentHostPortsOf(config, s.name),
           address: s.address,
           deviceId: s.deviceId,
           ...(s.tls ? { tls: await readTls(s.tls) } : {}),
@@ -218,6 +221,12 @@ export class Controller {
       logger.child('switch-counters'),
       this.options.pipeline?.p4info,
     );
+    if (config.tagKey.source === 'switch' && config.tagKey.rotateEverySeconds !== undefined) {
+      this.keyRotation = setInterval(
+        () => this.rotateTagKey('schedule'),
+        config.tagKey.rotateEverySeconds * 1000,
+      );
+    }
     this.frontendsConfigMap = new FrontendsConfigMap(
       this.options.client,
       config.leaderElection.namespace,
@@ -227,7 +236,28 @@ export class Controller {
     if (current) this.publish(current);
   }
 
+  /**
+   * Rotates the cookie tag key on every switch (docs/wire-format.md, "Key epochs"), if this
+   * replica leads and the key is not configured. Logs the new epoch, never a key.
+   */
+  rotateTagKey(why: string): number | undefined {
+    const epoch = this.writers?.rotateTagKey();
+    if (epoch === undefined) {
+      this.options.logger.warn('tag key not rotated', {
+        why,
+        reason: this.writers
+          ? 'the configuration names the key, or none is known yet'
+          : 'not the leader',
+      });
+    } else {
+      this.options.logger.info('tag key rotated', { why, epoch });
+    }
+    return epoch;
+  }
+
   private stopWriters(reason: string): void {
+    clearInterval(this.keyRotation);
+    this.keyRotation = undefined;
     this.writers?.close();
     this.writers = undefined;
     this.switchCounters?.close();

@@ -15,6 +15,7 @@ export const TABLES = {
   affinitySelect: `${CONTROL}.affinity_select`,
   l3Forward: `${CONTROL}.l3_forward`,
   tagKey: `${CONTROL}.tag_key`,
+  agentPorts: `${CONTROL}.agent_ports`,
 } as const;
 
 export const ACTIONS = {
@@ -23,7 +24,8 @@ export const ACTIONS = {
   setBackend: `${CONTROL}.set_backend`,
   pickSlot: `${CONTROL}.pick_slot`,
   forwardToHost: `${CONTROL}.forward_to_host`,
-  setTagKey: `${CONTROL}.set_tag_key`,
+  setTagKeys: `${CONTROL}.set_tag_keys`,
+  acceptTalaria: `${CONTROL}.accept_talaria`,
 } as const;
 
 export const ACTION_PROFILES = {
@@ -49,6 +51,7 @@ export const MATCH_FIELDS = {
   [TABLES.affinitySelect]: { service_id: 32 },
   [TABLES.l3Forward]: { dst_addr: 32 },
   [TABLES.tagKey]: {},
+  [TABLES.agentPorts]: { port: 9 },
 } as const;
 
 /** Action parameters by action, with their bitwidths. */
@@ -58,7 +61,8 @@ export const ACTION_PARAMS = {
   [ACTIONS.setBackend]: { addr: 32, port: 16 },
   [ACTIONS.pickSlot]: { slot: 16 },
   [ACTIONS.forwardToHost]: { port: 9, smac: 48, dmac: 48 },
-  [ACTIONS.setTagKey]: { key: 32 },
+  [ACTIONS.setTagKeys]: { epoch: 16, current_key: 64, previous_key: 64 },
+  [ACTIONS.acceptTalaria]: {},
 } as const;
 
 /** Which selector a select table uses. */

@@ -12,6 +12,14 @@ const switchSchema = clientOptionsSchema.omit({ electionId: true, backoff: true 
   name: z.string().min(1).optional(),
   /** Overrides the reconciler-wide election id for this switch. */
   electionId: electionIdSchema.optional(),
+  /**
+   * The ports whose hosts run the agent (table agent_ports): the only ports the switch
+   * accepts a Talaria header on. Default none: every header is dropped.
+   */
+  agentPorts: z
+    .array(z.int().min(0).max(511))
+    .refine((ports) => new Set(ports).size === ports.length, 'ports listed twice')
+    .default([]),
 });
 
 export const reconcilerOptionsSchema = z
@@ -37,11 +45,15 @@ export const reconcilerOptionsSchema = z
     /** How long a frontend the switch refused stays off the switch before it is tried again. */
     refusedRetryMs: z.number().int().min(100).default(60_000),
     /**
-     * The secret key of the cookie tag (table tag_key). Unset: adopted from the first
-     * switch that has one, else drawn at random; configure it so that every controller
-     * replica and restart uses the same key.
+     * The 64-bit secret key of the cookie tag (table tag_key). Unset: adopted from the
+     * first switch that has one, else drawn at random. Set and different from the
+     * switches' current key: rotated to (docs/wire-format.md, "Key epochs").
      */
-    tagKey: z.number().int().min(1).max(0xffff_ffff).optional(),
+    tagKey: z
+      .bigint()
+      .min(1n)
+      .max((1n << 64n) - 1n)
+      .optional(),
     backoff: z.custom<BackoffOptions>((v) => typeof v === 'object' && v !== null).optional(),
   })
   .strict();

@@ -3,7 +3,7 @@ import type { DesiredState, NotOffloaded } from '../model/desired-state.ts';
 import { ReconcileMetrics } from './metrics.ts';
 import { parseReconcilerOptions, type ReconcilerOptions } from './reconciler-options.ts';
 import { SwitchReconciler, type SwitchStatus } from './switch-reconciler.ts';
-import { TagKey } from './tag-key.ts';
+import { TagKeyRing, type TagKeys } from './tag-key.ts';
 
 export interface ReconcilerStatus {
   /** The generation of the newest desired state handed over (0: none yet). */
@@ -22,6 +22,8 @@ export interface ReconcilerDependencies {
   readonly metrics?: ReconcileMetrics;
   /** Clock for drain times and retries (milliseconds); tests move it. */
   readonly now?: () => number;
+  /** Where fresh tag keys come from (default: drawTagKey, the system's CSPRNG). */
+  readonly drawTagKey?: () => bigint;
 }
 
 const IPV6_REASON = 'IPv6 frontends are not offloaded: the switch data plane is IPv4 only';
@@ -38,11 +40,13 @@ export class Reconciler {
   private readonly switches: readonly SwitchReconciler[];
   private generation = 0;
   private state: DesiredState | undefined;
+  private readonly tagKey: TagKeyRing;
 
   constructor(options: ReconcilerOptions, dependencies: ReconcilerDependencies = {}) {
     const resolved = parseReconcilerOptions(options);
     this.metrics = dependencies.metrics ?? new ReconcileMetrics();
-    const tagKey = new TagKey(resolved.tagKey);
+    const tagKey = new TagKeyRing(resolved.tagKey, dependencies.drawTagKey);
+    this.tagKey = tagKey;
     const names = new Set<string>();
     this.switches = resolved.switches.map((switchOptions) => {
       const name = switchOptions.name ?? `${switchOptions.address}/${switchOptions.deviceId}`;
@@ -71,6 +75,19 @@ export class Reconciler {
   /** Connects to every switch; passes start once a switch says we are primary. */
   start(): void {
     for (const switchReconciler of this.switches) switchReconciler.start();
+  }
+
+  /**
+   * Rotates the cookie tag key on every switch (docs/wire-format.md, "Key epochs"): a fresh
+   * key becomes current, the current one previous. Returns the new epoch, or undefined when
+   * the configuration names the key (then changing it rotates) or no key is known yet (none
+   * adopted or drawn: nothing to rotate). Takes effect with the next pass.
+   */
+  rotateTagKey(): number | undefined {
+    if (!this.tagKey.rotatable || this.tagKey.value === undefined) return undefined;
+    const keys: TagKeys = this.tagKey.rotate();
+    if (this.state !== undefined) this.setDesiredState(this.state);
+    return keys.epoch;
   }
 
   /** Hands over the newest desired state and returns its generation number. */

@@ -61,7 +61,13 @@ export type SwitchEntry =
       readonly smac: string;
       readonly dmac: string;
     }
-  | { readonly kind: 'tagKey'; readonly key: number };
+  | {
+      readonly kind: 'tagKey';
+      readonly epoch: number;
+      readonly current: bigint;
+      readonly previous: bigint;
+    }
+  | { readonly kind: 'agentPort'; readonly port: number };
 
 export type EntryKind = SwitchEntry['kind'];
 
@@ -70,7 +76,8 @@ export type EntryKind = SwitchEntry['kind'];
  * (concatenations of 13 characters or more are kept as trees of string pieces, several
  * objects per key): kind letter, then the natural key. Frontends `f<vip>:<port>/<proto>`,
  * replies `r<s>`, backends `b<s>.<slot>`, members `m<b|a><member>`, groups
- * `g<b|a><group>`, selector entries `s<b|a><s>`, routes `l<prefix>/<len>`, the tag key `t`.
+ * `g<b|a><group>`, selector entries `s<b|a><s>`, routes `l<prefix>/<len>`, the tag key `t`,
+ * agent-host ports `a<port>`.
  */
 export function entryKey(entry: SwitchEntry): string {
   switch (entry.kind) {
@@ -90,6 +97,8 @@ export function entryKey(entry: SwitchEntry): string {
       return `l${entry.prefix}/${entry.prefixLen}`;
     case 'tagKey':
       return 't';
+    case 'agentPort':
+      return `a${entry.port}`;
   }
 }
 
@@ -121,7 +130,14 @@ export function sameEntry(a: SwitchEntry, b: SwitchEntry): boolean {
     case 'route':
       return b.kind === 'route' && a.port === b.port && a.smac === b.smac && a.dmac === b.dmac;
     case 'tagKey':
-      return b.kind === 'tagKey' && a.key === b.key;
+      return (
+        b.kind === 'tagKey' &&
+        a.epoch === b.epoch &&
+        a.current === b.current &&
+        a.previous === b.previous
+      );
+    case 'agentPort':
+      return b.kind === 'agentPort';
   }
 }
 

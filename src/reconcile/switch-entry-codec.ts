@@ -97,8 +97,20 @@ function namedTableEntry(entry: SwitchEntry, withAction: boolean): NamedTableEnt
         table: TABLES.tagKey,
         match: {},
         isDefaultAction: true,
-        action: { kind: 'action', action: { name: ACTIONS.setTagKey, params: { key: entry.key } } },
+        action: {
+          kind: 'action',
+          action: {
+            name: ACTIONS.setTagKeys,
+            params: {
+              epoch: entry.epoch,
+              current_key: entry.current,
+              previous_key: entry.previous,
+            },
+          },
+        },
       };
+    case 'agentPort':
+      return build(TABLES.agentPorts, { port: entry.port }, action(ACTIONS.acceptTalaria, {}));
     case 'member':
     case 'group':
       return undefined;
@@ -146,6 +158,7 @@ export function readBackEntities(codec: EntityCodec, withGroups: boolean): Entit
     TABLES.backendSelect,
     TABLES.affinitySelect,
     TABLES.l3Forward,
+    TABLES.agentPorts,
   ].map((table) => codec.readTable(table));
   entities.push(codec.readDefaultEntry(TABLES.tagKey));
   if (withGroups) {
@@ -307,9 +320,21 @@ export function readEntryOf(named: NamedEntity): ReadEntry | undefined {
       });
     }
     case TABLES.tagKey: {
-      const params = paramsOf(action, ACTIONS.setTagKey);
-      if (typeof params === 'string') return invalid({ kind: 'tagKey', key: 0 }, params);
-      return held({ kind: 'tagKey', key: Number(big(params.key)) });
+      const entry = { kind: 'tagKey', epoch: 0, current: 0n, previous: 0n } as const;
+      const params = paramsOf(action, ACTIONS.setTagKeys);
+      if (typeof params === 'string') return invalid(entry, params);
+      return held({
+        ...entry,
+        epoch: Number(big(params.epoch)),
+        current: big(params.current_key),
+        previous: big(params.previous_key),
+      });
+    }
+    case TABLES.agentPorts: {
+      const entry = { kind: 'agentPort', port: num(match.port) } as const;
+      const params = paramsOf(action, ACTIONS.acceptTalaria);
+      if (typeof params === 'string') return invalid(entry, params);
+      return held(entry);
     }
     default:
       return undefined;

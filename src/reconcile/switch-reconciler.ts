@@ -35,7 +35,7 @@ import {
   readEntryOf,
   type ReadEntry,
 } from './switch-entry-codec.ts';
-import type { TagKey } from './tag-key.ts';
+import type { TagKeyRing } from './tag-key.ts';
 import { planUpdates, type Phase, type PlannedUpdate } from './update-plan.ts';
 
 /** What one switch reconciler needs; built by Reconciler from its validated options. */
@@ -51,7 +51,7 @@ export interface SwitchReconcilerSettings {
   readonly writeConcurrency: number;
   readonly refusedRetryMs: number;
   readonly backoff: BackoffOptions | undefined;
-  readonly tagKey: TagKey;
+  readonly tagKey: TagKeyRing;
   readonly metrics: ReconcileMetrics;
   readonly log: Logger;
   readonly now: () => number;
@@ -141,11 +141,14 @@ function tableLabel(entry: SwitchEntry): string {
       return TABLES.l3Forward;
     case 'tagKey':
       return TABLES.tagKey;
+    case 'agentPort':
+      return TABLES.agentPorts;
   }
 }
 
 const routeOwner = (prefix: string): string => `route ${prefix}`;
 const TAG_KEY_OWNER = 'tag key';
+const AGENT_PORTS_OWNER = 'agent ports';
 
 class ClosedError extends Error {
   override readonly name = 'ClosedError';
@@ -412,7 +415,12 @@ export class SwitchReconciler {
       if (entry.kind === 'backend' && keyOfService.has(entry.serviceId)) {
         this.ids.slots(entry.serviceId).adopt(entry.slot, entry.addr, entry.port);
       }
-      if (entry.kind === 'tagKey') this.settings.tagKey.adopt(entry.key);
+      if (entry.kind === 'tagKey')
+        this.settings.tagKey.adopt({
+          epoch: entry.epoch,
+          current: entry.current,
+          previous: entry.previous,
+        });
     }
     this.log('info', 'adopted ids from the switch', { services: keyOfService.size });
   }
@@ -466,8 +474,11 @@ export class SwitchReconciler {
       }
     }
     this.deriveRoutes(state.routes, now);
-    const tagKey = this.settings.tagKey.ensure();
-    this.entries.setOwner(TAG_KEY_OWNER, [{ kind: 'tagKey', key: tagKey }]);
+    this.entries.setOwner(TAG_KEY_OWNER, [{ kind: 'tagKey', ...this.settings.tagKey.ensure() }]);
+    this.entries.setOwner(
+      AGENT_PORTS_OWNER,
+      this.settings.switchOptions.agentPorts.map((port) => ({ kind: 'agentPort', port })),
+    );
   }
 
   private deriveRoutes(routes: readonly HostRoute[], now: number): void {

@@ -38,6 +38,7 @@ const MAKE_RANK: Record<EntryKind, number> = {
   reply: 0,
   route: 0,
   tagKey: 0,
+  agentPort: 0,
   member: 1,
   group: 2,
   select: 3,
@@ -45,7 +46,7 @@ const MAKE_RANK: Record<EntryKind, number> = {
 };
 
 const PHASE_NAMES = [
-  'make: backends, replies, routes, tag key',
+  'make: backends, replies, routes, tag key, agent ports',
   'make: selector members',
   'make: selector groups',
   'make: selector entries',
@@ -54,7 +55,7 @@ const PHASE_NAMES = [
   'break: selector entries',
   'break: selector groups',
   'break: selector members',
-  'break: backends, replies, routes',
+  'break: backends, replies, routes, agent ports',
 ];
 
 const NO_DEPENDENCIES: readonly string[] = [];

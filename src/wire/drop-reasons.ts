@@ -16,6 +16,10 @@ export const DROP_REASONS = {
   NO_BACKEND: 10,
   NO_ROUTE: 11,
   UNKNOWN_SERVICE: 12,
+  NOT_AGENT_PORT: 13,
+  REPLY_NOT_FROM_BACKEND: 14,
+  SYN_WITH_COOKIE: 15,
+  STALE_KEY_EPOCH: 16,
 } as const;
 
 export type DropReason = keyof typeof DROP_REASONS;

@@ -30,8 +30,11 @@ export interface TalariaHeader {
   readonly nextType: number;
   readonly serviceId: number;
   readonly slot: number;
-  /** 16 bits, zero on send, ignored on receive. */
-  readonly reserved2: number;
+  /**
+   * 16 bits: the epoch of the switch key that made `tag` (docs/wire-format.md, "Key
+   * epochs"). Part of the cookie: hosts copy it with service_id, slot and tag.
+   */
+  readonly keyEpoch: number;
   readonly tag: number;
 }
 
@@ -44,7 +47,7 @@ export function firstPacketHeader(): TalariaHeader {
     nextType: ETHERTYPE_IPV4,
     serviceId: 0,
     slot: 0,
-    reserved2: 0,
+    keyEpoch: 0,
     tag: 0,
   };
 }
@@ -54,6 +57,7 @@ export function cookieHeader(cookie: {
   readonly serviceId: number;
   readonly slot: number;
   readonly tag: number;
+  readonly keyEpoch?: number;
   readonly reply?: boolean;
 }): TalariaHeader {
   return {
@@ -61,6 +65,7 @@ export function cookieHeader(cookie: {
     flags: TalariaFlag.COOKIE | (cookie.reply ? TalariaFlag.REPLY : 0),
     serviceId: cookie.serviceId,
     slot: cookie.slot,
+    keyEpoch: cookie.keyEpoch ?? 0,
     tag: cookie.tag,
   };
 }
@@ -82,7 +87,7 @@ export function encodeTalariaHeader(header: TalariaHeader): Uint8Array {
   view.setUint16(2, checkUnsigned('talaria.next_type', header.nextType, 16));
   view.setUint32(4, checkUnsigned('talaria.service_id', header.serviceId, 32));
   view.setUint16(8, checkUnsigned('talaria.slot', header.slot, 16));
-  view.setUint16(10, checkUnsigned('talaria.reserved2', header.reserved2, 16));
+  view.setUint16(10, checkUnsigned('talaria.key_epoch', header.keyEpoch, 16));
   view.setUint32(12, checkUnsigned('talaria.tag', header.tag, 32));
   return bytes;
 }
@@ -103,7 +108,7 @@ export function decodeTalariaHeader(bytes: Uint8Array, offset = 0): TalariaHeade
     nextType: view.getUint16(2),
     serviceId: view.getUint32(4),
     slot: view.getUint16(8),
-    reserved2: view.getUint16(10),
+    keyEpoch: view.getUint16(10),
     tag: view.getUint32(12),
   };
 }

@@ -64,6 +64,10 @@ export const PATHS = [
   'bad-version',
   'next-type',
   'forged-tag',
+  'key-epoch',
+  'not-agent-port',
+  'reply-source',
+  'syn-with-cookie',
   'service-mismatch',
   'unknown-slot',
   'no-backend',
@@ -72,10 +76,18 @@ export const PATHS = [
   'not-ipv4',
 ] as const;
 
+/** A 64-bit tag key: 16 lower-case hex digits (JSON numbers cannot hold 64 bits). */
+const tagKey = z
+  .string()
+  .regex(/^[0-9a-f]{16}$/, 'not 16 lower-case hex digits')
+  .transform((hex) => BigInt(`0x${hex}`));
+
 export const switchStateSchema = z
   .object({
-    /** Default action of tag_key: set_tag_key(key). */
-    tagKey: uint(32),
+    /** Default action of tag_key: set_tag_keys(epoch, current, previous). */
+    tagKeys: z.object({ epoch: uint(16), current: tagKey, previous: tagKey }).strict(),
+    /** agent_ports: the ports whose hosts run the agent (accept_talaria). */
+    agentPorts: z.array(switchPort),
     /** frontends: (vipAddr, protocol, vipPort) -> set_service(serviceId). */
     frontends: z.array(
       z
@@ -170,10 +182,13 @@ export const vectorFileSchema = z
     });
   });
 
-export type SwitchState = z.infer<typeof switchStateSchema>;
+export type SwitchState = z.output<typeof switchStateSchema>;
+/** The state as the vector file writes it (tag keys as hex). */
+export type SwitchStateInput = z.input<typeof switchStateSchema>;
 export type PacketVector = z.infer<typeof vectorSchema>;
 export type VectorPath = (typeof PATHS)[number];
-export type VectorFile = z.infer<typeof vectorFileSchema>;
+export type VectorFile = z.output<typeof vectorFileSchema>;
+export type VectorFileInput = z.input<typeof vectorFileSchema>;
 
 /** The committed vectors' directory. */
 export const VECTORS_DIR = new URL('../../test/vectors/', import.meta.url).pathname;
@@ -202,6 +217,11 @@ export function loadVectorFiles(dir = VECTORS_DIR): Map<string, VectorFile> {
   return new Map(
     files.map((name) => [name, parseVectorFile(readFileSync(join(dir, name), 'utf8'), name)]),
   );
+}
+
+/** A 64-bit tag key as the vector format writes it: 16 lower-case hex digits. */
+export function tagKeyHex(key: bigint): string {
+  return key.toString(16).padStart(16, '0');
 }
 
 export function hexToBytes(hex: string): Uint8Array {

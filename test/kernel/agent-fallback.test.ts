@@ -13,7 +13,7 @@ import { WireTap } from '../support/wire-tap.ts';
  * the uplink to the switch is down, and the fast path comes back with the link.
  */
 
-const TAG_KEY = 0x0f0f0f0f;
+const TAG_KEY = 0x0f0f0f0fn;
 const OFFLOADED = '10.96.0.10';
 const NOT_LISTED = '10.96.0.20';
 const NOT_OFFLOADED = '10.96.0.30';

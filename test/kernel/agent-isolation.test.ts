@@ -16,7 +16,7 @@ import { WireTap } from '../support/wire-tap.ts';
  * entries exist), then shown to fail.
  */
 
-const TAG_KEY = 0x0badc0de;
+const TAG_KEY = 0x0badc0den;
 const VIP = '10.96.0.10';
 /** Flow map size of the agents: small enough for a short flood, large enough to be LRU-like. */
 const FLOWS = 8_192;

@@ -16,7 +16,7 @@ import { WireTap } from '../support/wire-tap.ts';
  * off the node.
  */
 
-const TAG_KEY = 0x0badcafe;
+const TAG_KEY = 0x0badcafen;
 const VIP = '10.96.0.10';
 
 const exists = (path: string) =>

@@ -29,7 +29,7 @@ import { describeTier } from '../support/tiers.ts';
  * connection goes through the switch straight into the backend pod, past the rule.
  */
 
-const TAG_KEY = 0x5a5a1234;
+const TAG_KEY = 0x5a5a1234n;
 const VIP = '10.96.0.30';
 
 describeTier('kernel', 'NetworkPolicy keeps a Service on the kernel path', () => {

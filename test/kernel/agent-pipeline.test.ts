@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parsePacket } from '../../src/wire/packet.ts';
 import { computeTag } from '../../src/wire/tag.ts';
-import type { SwitchState } from '../../src/wire/vectors.ts';
+import { tagKeyHex, type SwitchStateInput } from '../../src/wire/vectors.ts';
 import { echo, firstLine, startEchoServer } from '../support/echo-traffic.ts';
 import { HostPathLab, type LabPod } from '../support/host-path-lab.ts';
 import { describeTier } from '../support/tiers.ts';
@@ -19,7 +19,7 @@ import { WireTap } from '../support/wire-tap.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/talaria.js', import.meta.url));
 const WRITE_STATE = fileURLToPath(new URL('../support/write-switch-state.ts', import.meta.url));
-const TAG_KEY = 0x31415926;
+const TAG_KEY = 0x31415926n;
 const VIP = '10.96.0.10';
 
 describeTier('kernel', 'host fast path through the embedded P4 switch', () => {
@@ -51,8 +51,9 @@ describeTier('kernel', 'host fast path through the embedded P4 switch', () => {
       '2@swp2',
     ]);
     expect(await firstLine(pipeline, 'talaria switch', 60_000)).toMatch(/serving P4Runtime/);
-    const state: SwitchState = {
-      tagKey: TAG_KEY,
+    const state: SwitchStateInput = {
+      tagKeys: { epoch: 0, current: tagKeyHex(TAG_KEY), previous: tagKeyHex(TAG_KEY) },
+      agentPorts: [h1.index, h2.index],
       frontends: [
         { vipAddr: VIP, protocol: 'TCP', vipPort: 80, serviceId: 1001 },
         { vipAddr: VIP, protocol: 'UDP', vipPort: 53, serviceId: 1002 },
@@ -99,6 +100,7 @@ describeTier('kernel', 'host fast path through the embedded P4 switch', () => {
   ) => ({
     serviceId,
     slot,
+    keyEpoch: 0,
     tag: computeTag({
       key: TAG_KEY,
       clientAddr: client.ip,

@@ -19,7 +19,7 @@ import { WireTap } from '../support/wire-tap.ts';
  * replies carry COOKIE|REPLY, and the flow maps hold the cookie the switch chose.
  */
 
-const TAG_KEY = 0x5eed1234;
+const TAG_KEY = 0x5eed1234n;
 const VIP = '10.96.0.10';
 
 describeTier('kernel', 'host fast path: real traffic through the hooks', () => {
@@ -74,6 +74,7 @@ describeTier('kernel', 'host fast path: real traffic through the hooks', () => {
     return {
       serviceId,
       slot: 0,
+      keyEpoch: 0,
       tag: computeTag({
         key: TAG_KEY,
         clientAddr: client.ip,

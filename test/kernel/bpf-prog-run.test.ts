@@ -37,7 +37,7 @@ const VIP = '10.96.0.10';
 const BACKEND = '10.200.1.3';
 const REMOTE_CLIENT = '10.200.2.2';
 const OTHER_VETH_POD = '10.200.1.4';
-const COOKIE: Cookie = { serviceId: 7, slot: 3, tag: 0xdeadbeef };
+const COOKIE: Cookie = { serviceId: 7, slot: 3, keyEpoch: 5, tag: 0xdeadbeef };
 
 const tcp = (flags: number) => ({
   srcPort: 40000,

@@ -80,8 +80,7 @@ function notHostWritten(
   const header = parsed.talaria!;
   if (header.version !== 1 || header.nextType !== ETHERTYPE_IPV4)
     return 'a header version 1 never has';
-  if (header.reserved !== 0 || header.reserved2 !== 0)
-    return 'reserved fields set (hosts send zeros)';
+  if (header.reserved !== 0) return 'reserved field set (hosts send zeros)';
   if (![0, TalariaFlag.COOKIE, TalariaFlag.COOKIE | TalariaFlag.REPLY].includes(header.flags)) {
     return `flags ${header.flags} (hosts send 0, COOKIE or COOKIE|REPLY)`;
   }
@@ -187,7 +186,7 @@ describeTier(
         ]);
         const l4 = parsed.tcp ?? parsed.udp;
         const protocol = parsed.tcp ? ('TCP' as const) : ('UDP' as const);
-        const noCookie = { serviceId: 0, slot: 0, tag: 0 };
+        const noCookie = { serviceId: 0, slot: 0, keyEpoch: 0, tag: 0 };
         const replyKey = l4 && {
           clientAddr: ip.dst,
           serverAddr: ip.src,
@@ -204,7 +203,12 @@ describeTier(
           withoutHeader(input, POD_MAC, HOST_VETH_MAC, header).toString('hex'),
         );
 
-        const cookie = { serviceId: header.serviceId, slot: header.slot, tag: header.tag };
+        const cookie = {
+          serviceId: header.serviceId,
+          slot: header.slot,
+          keyEpoch: header.keyEpoch,
+          tag: header.tag,
+        };
         const learned = (flows: FlowEntry[]) =>
           flows.map((f) => ({ key: f.key, cookie: f.cookie }));
         // One packet of a flow: the cookie lands in the half-open map of its side.
@@ -287,7 +291,12 @@ describeTier(
           tcpIdleTimeoutNs: 0n,
           udpIdleTimeoutNs: 0n,
         });
-        const cookie = { serviceId: header.serviceId, slot: header.slot, tag: header.tag };
+        const cookie = {
+          serviceId: header.serviceId,
+          slot: header.slot,
+          keyEpoch: header.keyEpoch,
+          tag: header.tag,
+        };
         // The packet's source is the pod behind the veth (talaria_from_pod checks it).
         await harness.datapath.syncLocalPods([
           { addr: ip.src, hostIfindex: 1, podMac: POD_MAC, hostMac: HOST_VETH_MAC },

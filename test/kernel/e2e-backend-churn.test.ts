@@ -41,7 +41,7 @@ import { parsePacket } from '../../src/wire/packet.ts';
  */
 
 const BIN = fileURLToPath(new URL('../../bin/talaria.js', import.meta.url));
-const TAG_KEY = 0x5eed_c0de;
+const TAG_KEY = 0x5eed_c0den;
 const VIP = '10.96.0.20';
 const BACKEND_PORT = 8080;
 const LONG_LIVED = 8;
@@ -162,7 +162,7 @@ describeTier('kernel', 'backend churn through the reconciler and the embedded P4
     bridge = await bridgeToUnixSocket(socket);
     switchAddress = `127.0.0.1:${(bridge.address() as AddressInfo).port}`;
     reconciler = new Reconciler({
-      switches: [{ name: 'embedded', address: switchAddress, deviceId: 1n }],
+      switches: [{ name: 'embedded', address: switchAddress, deviceId: 1n, agentPorts: [1, 2] }],
       pipeline: await readPipelineFiles(
         join(BUILD_DIR, 'talaria.json'),
         join(BUILD_DIR, 'talaria.p4info.txtpb'),

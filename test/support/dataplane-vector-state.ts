@@ -15,9 +15,16 @@ export function programVectorState(dp: Dataplane, state: SwitchState): void {
 
   dp.setDefaultAction(ingress('tag_key'), {
     kind: 'action',
-    action: ingress('set_tag_key'),
-    params: [BigInt(state.tagKey)],
+    action: ingress('set_tag_keys'),
+    params: [BigInt(state.tagKeys.epoch), state.tagKeys.current, state.tagKeys.previous],
   });
+  for (const port of state.agentPorts) {
+    dp.insertEntry(ingress('agent_ports'), {
+      match: [{ kind: 'exact', value: BigInt(port) }],
+      priority: 0,
+      action: { kind: 'action', action: ingress('accept_talaria'), params: [] },
+    });
+  }
   for (const f of state.frontends) {
     dp.insertEntry(ingress('frontends'), {
       match: [

@@ -53,7 +53,7 @@ export interface LabHost {
 
 export interface LabOptions {
   readonly hosts: number;
-  readonly tagKey: number;
+  readonly tagKey: bigint;
   readonly kernelPath?: 'switch' | 'fabric';
   /** Extra `talaria agent` options for every agent, e.g. ['--udp-idle-timeout', '2']. */
   readonly agentArgs?: readonly string[];

@@ -3,6 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/base/logger.ts';
 import type { DesiredState } from '../../src/model/desired-state.ts';
 import { eventually } from './eventually.ts';
+import { P4RuntimeClient } from '../../src/p4rt/client.ts';
+import { EntityCodec } from '../../src/p4rt/entity-codec.ts';
+import { P4InfoIndex } from '../../src/p4rt/p4info-index.ts';
 import { pipelineOf, type Pipeline } from '../../src/p4rt/pipeline.ts';
 import { TABLES } from '../../src/reconcile/p4-names.ts';
 import { Reconciler } from '../../src/reconcile/reconciler.ts';
@@ -117,7 +120,7 @@ export function defineReconcileSuite(
           electionId: 10n,
           pipeline: pipeline!,
           drainMs: 0,
-          tagKey: 0x5eed,
+          tagKey: 0x5eedn,
           backoff: { initialMs: 20, maxMs: 300 },
           ...overrides,
         },
@@ -413,6 +416,70 @@ export function defineReconcileSuite(
       await reconciler.whenApplied(generation);
       await expectServes(target, current);
       expect(reconciler.metrics.passes.sum({ switch: 's1' })).toBeLessThan(10);
+    });
+
+    it('programs the agent ports and rotates the tag key: the old key stays as the previous one', async () => {
+      const target = await startTarget();
+      let drawn = 0n;
+      const reconciler = new Reconciler(
+        {
+          switches: [{ name: 's1', address: target.address, deviceId: 1n, agentPorts: [2, 5] }],
+          electionId: 10n,
+          pipeline: pipeline!,
+          backoff: { initialMs: 20, maxMs: 300 },
+        },
+        { drawTagKey: () => (drawn += 0x1111_0000_0000_0001n) },
+      );
+      reconcilers.push(reconciler);
+      reconciler.start();
+      const client = new P4RuntimeClient({ address: target.address, deviceId: 1n, electionId: 0n });
+      try {
+        await reconciler.whenApplied(reconciler.setDesiredState(state));
+        const codec = new EntityCodec(new P4InfoIndex((await client.getP4Info())!));
+        const read = async () => {
+          const [keys, ...ports] = await client.read([
+            codec.readDefaultEntry(TABLES.tagKey),
+            codec.readTable(TABLES.agentPorts),
+          ]);
+          const decoded = [keys!, ...ports].map((entity) => codec.decode(entity));
+          const entries = decoded.flatMap((n) => (n?.kind === 'tableEntry' ? [n.entry] : []));
+          return {
+            keys: entries.find((e) => e.table === TABLES.tagKey)?.action,
+            ports: entries
+              .filter((e) => e.table === TABLES.agentPorts)
+              .map((e) => e.match.port)
+              .map((port) =>
+                Number(typeof port === 'object' && 'value' in port ? port.value : port),
+              )
+              .sort((a, b) => a - b),
+          };
+        };
+        const first = await read();
+        expect(first.ports).toEqual([2, 5]);
+        expect(first.keys).toMatchObject({
+          kind: 'action',
+          action: { params: { epoch: 0n, current_key: drawn, previous_key: drawn } },
+        });
+        const before = drawn;
+        expect(reconciler.rotateTagKey()).toBe(1);
+        await waitFor('the rotated keys on the switch', async () => {
+          const keys = (await read()).keys;
+          return keys?.kind === 'action' && keys.action.params.epoch === 1n;
+        });
+        expect((await read()).keys).toMatchObject({
+          action: { params: { epoch: 1n, current_key: drawn, previous_key: before } },
+        });
+        expect(drawn).not.toBe(before);
+        // A configured key is not rotated by the controller: changing the configuration does it.
+        const configured = new Reconciler({
+          switches: [{ address: target.address, deviceId: 1n }],
+          tagKey: 0x42n,
+        });
+        expect(configured.rotateTagKey()).toBeUndefined();
+        configured.close();
+      } finally {
+        client.close();
+      }
     });
 
     it("keeps a terminating backend's slot but takes it out of the selector", async () => {

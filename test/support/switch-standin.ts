@@ -1,7 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildBpfObject } from '../../src/agent/bpf-build.ts';
-import { applyMapChanges, dumpPerCpuMap, type MapChange } from '../../src/agent/bpftool.ts';
+import {
+  applyMapChanges,
+  dumpMap,
+  dumpPerCpuMap,
+  type MapChange,
+} from '../../src/agent/bpftool.ts';
 import {
   encodeVipKey,
   sumStatCounters,
@@ -49,6 +54,13 @@ const STANDIN_STATS: Readonly<Record<string, number>> = {
   ...Object.fromEntries(Object.entries(DROP_REASONS).map(([name, code]) => [`DROP_${name}`, code])),
 };
 
+/** tag_key of the pipeline: the epoch the switch stamps with, its key and the previous one. */
+export interface StandinTagKeys {
+  readonly epoch: number;
+  readonly current: bigint;
+  readonly previous: bigint;
+}
+
 function u32(value: number): Buffer {
   const buf = Buffer.alloc(4);
   buf.writeUInt32LE(value);
@@ -70,13 +82,16 @@ export class SwitchStandin {
     return join(this.pinDir, 'maps', name);
   }
 
-  /** Loads the stand-in into `bpffsDir` and attaches it to the ingress of every port. */
+  /**
+   * Loads the stand-in into `bpffsDir` and attaches it to the ingress of every port, all of
+   * them agent hosts' ports, with `tagKey` as the key of epoch 0.
+   */
   static async start(
     lab: NetnsLab,
     netns: string,
     ports: readonly string[],
     bpffsDir: string,
-    tagKey: number,
+    tagKey: bigint,
   ): Promise<SwitchStandin> {
     const object = await buildBpfObject('tests/switch_standin.c');
     const standin = new SwitchStandin(lab, netns, bpffsDir);
@@ -92,9 +107,8 @@ export class SwitchStandin {
       'pinmaps',
       join(bpffsDir, 'maps'),
     ]);
-    await applyMapChanges(standin.mapPin('sw_config'), [
-      { op: 'update', key: u32(0), value: u32(tagKey) },
-    ]);
+    await standin.setTagKeys({ epoch: 0, current: tagKey, previous: tagKey });
+    await standin.setAgentPorts(ports);
     for (const port of ports) {
       await lab.exec(netns, ['tc', 'qdisc', 'replace', 'dev', port, 'clsact']);
       await lab.exec(netns, [
@@ -115,6 +129,29 @@ export class SwitchStandin {
       ]);
     }
     return standin;
+  }
+
+  /** Writes the tag keys (sw_config: epoch, pad, current (k0, k1), previous (k0, k1)). */
+  async setTagKeys(keys: StandinTagKeys): Promise<void> {
+    const value = Buffer.alloc(20);
+    value.writeUInt16LE(keys.epoch, 0);
+    value.writeBigUInt64LE(keys.current, 4);
+    value.writeBigUInt64LE(keys.previous, 12);
+    await applyMapChanges(this.mapPin('sw_config'), [{ op: 'update', key: u32(0), value }]);
+  }
+
+  /** Makes exactly `ports` (interfaces of the switch namespace) the agent hosts' ports. */
+  async setAgentPorts(ports: readonly string[]): Promise<void> {
+    const wanted = new Set<number>();
+    for (const port of ports) wanted.add((await this.lab.link(this.netns, port)).ifindex);
+    const changes: MapChange[] = [];
+    for (const entry of await dumpMap(this.mapPin('sw_agent_ports'))) {
+      const ifindex = entry.key.readUInt32LE(0);
+      if (!wanted.has(ifindex)) changes.push({ op: 'delete', key: u32(ifindex) });
+    }
+    for (const ifindex of wanted)
+      changes.push({ op: 'update', key: u32(ifindex), value: Buffer.from([1]) });
+    await applyMapChanges(this.mapPin('sw_agent_ports'), changes);
   }
 
   async setFrontends(frontends: readonly StandinFrontend[]): Promise<void> {

@@ -55,6 +55,13 @@ export async function writeVectorState(
       action: { kind: 'group', groupId: selector.serviceId },
     });
   }
+  for (const port of state.agentPorts) {
+    entries.push({
+      table: ingress('agent_ports'),
+      match: { port },
+      action: { kind: 'action', action: { name: ingress('accept_talaria'), params: {} } },
+    });
+  }
   for (const f of state.frontends) {
     entries.push({
       table: ingress('frontends'),
@@ -118,7 +125,14 @@ export async function writeVectorState(
       isDefaultAction: true,
       action: {
         kind: 'action',
-        action: { name: ingress('set_tag_key'), params: { key: state.tagKey } },
+        action: {
+          name: ingress('set_tag_keys'),
+          params: {
+            epoch: state.tagKeys.epoch,
+            current_key: state.tagKeys.current,
+            previous_key: state.tagKeys.previous,
+          },
+        },
       },
     }),
   );

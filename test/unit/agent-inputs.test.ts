@@ -51,11 +51,11 @@ describe('map codecs', () => {
       serverPort: 80,
       protocol: 'UDP' as const,
     };
-    const cookie = { serviceId: 1001, slot: 2, tag: 0xdeadbeef };
+    const cookie = { serviceId: 1001, slot: 2, keyEpoch: 9, tag: 0xdeadbeef };
     const flowKey = encodeFlowKey(key);
     expect(flowKey.toString('hex')).toBe('0ac801020a60000a9c400050' + '11000000');
     const flowValue = encodeFlowValue(cookie, 5n);
-    expect(flowValue.subarray(0, 12).toString('hex')).toBe('000003e900020000deadbeef');
+    expect(flowValue.subarray(0, 12).toString('hex')).toBe('000003e900020009deadbeef');
     expect(decodeFlow(flowKey, flowValue)).toEqual({ key, cookie, lastSeenNs: 5n });
 
     const pod = {

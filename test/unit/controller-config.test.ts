@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ConfigError,
   loadConfigMap,
+  agentHostPortsOf,
   modelConfigOf,
   parseControllerConfig,
   resolveTagKey,
@@ -49,6 +50,7 @@ describe('controller configuration', () => {
         address: '10.0.0.1:9559',
         deviceId: 1n,
         mac: '02:00:0a:00:00:01',
+        agentHostPorts: [1, 2, 3],
         tls: {
           caFile: '/etc/talaria/tls/ca.crt',
           certFile: '/etc/talaria/tls/tls.crt',
@@ -82,6 +84,25 @@ describe('controller configuration', () => {
     const docs = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
     const body = example.split('\n').slice(2).join('\n');
     expect(docs).toContain(`\`\`\`yaml\n${body}\`\`\``);
+  });
+
+  it('takes agent host ports from the switch, else from the nodes attached to it', () => {
+    const config = parseControllerConfig(example, 'talaria.yaml');
+    expect(agentHostPortsOf(config, 'tor1')).toEqual([1, 2, 3]);
+    const derived = parseControllerConfig(
+      JSON.stringify({
+        ...minimal,
+        nodes: {
+          b: { switch: 'tor1', port: 7, mac: '0c:42:a1:00:00:02' },
+          a: { switch: 'tor1', port: 4, mac: '0c:42:a1:00:00:01' },
+        },
+      }),
+      'derived.json',
+    );
+    expect(agentHostPortsOf(derived, 'tor1')).toEqual([4, 7]);
+    expect(
+      agentHostPortsOf(parseControllerConfig(JSON.stringify(minimal), 'm.json'), 'tor1'),
+    ).toEqual([]);
   });
 
   it('fills defaults for what is left out', () => {
@@ -125,6 +146,25 @@ describe('controller configuration', () => {
     expect(
       issuesOf({ ...minimal, nodes: { w: { switch: 'tor9', port: 1, mac: '0c:42:a1:00:00:01' } } }),
     ).toEqual(["nodes.w.switch: no switch named 'tor9' in switches"]);
+    expect(
+      issuesOf({
+        switches: [{ ...minimal.switches[0], agentHostPorts: [1, 1, 512] }],
+      }),
+    ).toEqual([
+      'switches.0.agentHostPorts.2: Too big: expected number to be <=511',
+      'switches.0.agentHostPorts: a port is listed twice',
+    ]);
+    expect(
+      issuesOf({
+        switches: [{ ...minimal.switches[0], agentHostPorts: [1] }],
+        nodes: { w: { switch: 'tor1', port: 2, mac: '0c:42:a1:00:00:01' } },
+      }),
+    ).toEqual([
+      "nodes.w.port: port 2 is not in switches.0.agentHostPorts: the switch would drop this node's cookies",
+    ]);
+    expect(
+      issuesOf({ ...minimal, tagKey: { source: 'env', name: 'K', rotateEverySeconds: 3600 } }),
+    ).toEqual(['tagKey: Unrecognized key: "rotateEverySeconds"']);
     expect(issuesOf({ switches: [minimal.switches[0], minimal.switches[0]] })).toEqual([
       "switches.1.name: duplicate switch name 'tor1'",
     ]);
@@ -167,12 +207,12 @@ describe('controller configuration', () => {
 
     it('reads the key from a file, a variable or a Secret, decimal or hex', async () => {
       const client = new ApiClient(server.kubeConfig());
-      writeFileSync(join(dir, 'key'), '0xdeadbeef\n');
+      writeFileSync(join(dir, 'key'), '0xdeadbeef01234567\n');
       expect(await resolveTagKey({ source: 'file', path: join(dir, 'key') }, client)).toBe(
-        0xdeadbeef,
+        0xdeadbeef01234567n,
       );
       expect(await resolveTagKey({ source: 'env', name: 'TAG' }, client, { TAG: '12345' })).toBe(
-        12345,
+        12345n,
       );
       server.apply({
         apiVersion: 'v1',
@@ -185,7 +225,7 @@ describe('controller configuration', () => {
           { source: 'secret', namespace: 'talaria-system', name: 'talaria-tag-key', key: 'tagKey' },
           client,
         ),
-      ).toBe(777);
+      ).toBe(777n);
       expect(await resolveTagKey({ source: 'switch' }, client)).toBeUndefined();
     });
 
@@ -195,8 +235,11 @@ describe('controller configuration', () => {
         'tag key variable NOPE: (value): not set',
       );
       await expect(resolveTagKey({ source: 'env', name: 'K' }, client, { K: '0' })).rejects.toThrow(
-        'must be in 1..2^32-1',
+        'must be in 1..2^64-1',
       );
+      await expect(
+        resolveTagKey({ source: 'env', name: 'K' }, client, { K: '0x1ffffffffffffffff' }),
+      ).rejects.toThrow('must be a decimal or 0x-hex 64-bit number');
       await expect(
         resolveTagKey(
           { source: 'secret', namespace: 'talaria-system', name: 'missing', key: 'tagKey' },

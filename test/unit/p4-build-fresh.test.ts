@@ -82,7 +82,9 @@ describe('p4/build (compiled P4 program)', () => {
       'TalariaIngress.set_reply_source',
     ]);
     expect(keysOf('tag_key')).toEqual([]);
-    expect(actionsOf('tag_key')).toEqual(['TalariaIngress.set_tag_key']);
+    expect(actionsOf('tag_key')).toEqual(['TalariaIngress.set_tag_keys']);
+    expect(keysOf('agent_ports')).toEqual([['port', 9, 'EXACT']]);
+    expect(actionsOf('agent_ports')).toEqual(['NoAction', 'TalariaIngress.accept_talaria']);
 
     const paramsOf = (name: string) =>
       (p4info.actions ?? [])
@@ -109,7 +111,12 @@ describe('p4/build (compiled P4 program)', () => {
       ['vip_port', 16],
       ['protocol', 8],
     ]);
-    expect(paramsOf('set_tag_key')).toEqual([['key', 32]]);
+    expect(paramsOf('set_tag_keys')).toEqual([
+      ['epoch', 16],
+      ['current_key', 64],
+      ['previous_key', 64],
+    ]);
+    expect(paramsOf('accept_talaria') ?? []).toEqual([]);
 
     const profiles = new Map((p4info.actionProfiles ?? []).map((p) => [p.preamble!.name, p]));
     for (const [selector, table] of [

@@ -50,7 +50,8 @@ describeWithP4Info('P4 names used by the reconciler', () => {
     expect(index.table(TABLES.backendSelect).action(ACTIONS.pickSlot)).toBeDefined();
     expect(index.table(TABLES.affinitySelect).action(ACTIONS.pickSlot)).toBeDefined();
     expect(index.table(TABLES.l3Forward).action(ACTIONS.forwardToHost)).toBeDefined();
-    expect(index.table(TABLES.tagKey).action(ACTIONS.setTagKey)).toBeDefined();
+    expect(index.table(TABLES.tagKey).action(ACTIONS.setTagKeys)).toBeDefined();
+    expect(index.table(TABLES.agentPorts).action(ACTIONS.acceptTalaria)).toBeDefined();
   });
 
   it('the select tables are implemented by their named selectors', () => {

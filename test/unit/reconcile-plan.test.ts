@@ -353,9 +353,10 @@ describe('planUpdates', () => {
 
   it('always MODIFYs the tag key default entry and never deletes it', () => {
     const tables = new EntryTable();
-    tables.setOwner('tag key', [{ kind: 'tagKey', key: 5 }]);
+    const keys = { kind: 'tagKey', epoch: 3, current: 5n, previous: 4n } as const;
+    tables.setOwner('tag key', [keys]);
     expect(summary(planUpdates(tables, 'all'))).toEqual(['make MODIFY t']);
-    tables.setHolding([{ entry: { kind: 'tagKey', key: 5 } }]);
+    tables.setHolding([{ entry: keys }]);
     tables.removeOwner('tag key');
     expect(planUpdates(tables, 'all')).toEqual([]);
   });

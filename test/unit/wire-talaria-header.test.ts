@@ -16,7 +16,7 @@ const sample: TalariaHeader = {
   nextType: 0x0800,
   serviceId: 0x01020304,
   slot: 0x0506,
-  reserved2: 0x0708,
+  keyEpoch: 0x0708,
   tag: 0x090a0b0c,
 };
 
@@ -60,7 +60,7 @@ describe('Talaria header codec', () => {
     ['nextType', 0x10000, 'talaria.next_type'],
     ['serviceId', 2 ** 32, 'talaria.service_id'],
     ['slot', -1, 'talaria.slot'],
-    ['reserved2', 1.5, 'talaria.reserved2'],
+    ['keyEpoch', 1.5, 'talaria.key_epoch'],
     ['tag', 2 ** 32, 'talaria.tag'],
   ] as const)('refuses %s = %s, naming %s', (key, value, field) => {
     const error = thrown(() => encodeTalariaHeader({ ...sample, [key]: value }));

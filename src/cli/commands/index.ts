@@ -1,6 +1,7 @@
 import type { Command } from '../command.ts';
 import { agentCommand } from './agent.ts';
 import { demoCommand } from './demo.ts';
+import { rotateKeyCommand } from './rotate-key.ts';
 import { runCommand } from './run.ts';
 import { statusCommand } from './status.ts';
 import { switchCommand } from './switch.ts';
@@ -12,4 +13,5 @@ export const commands: readonly Command[] = [
   switchCommand,
   agentCommand,
   statusCommand,
+  rotateKeyCommand,
 ];

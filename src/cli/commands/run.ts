@@ -13,6 +13,7 @@ import { createLogger } from '../../base/logger.ts';
 import { readPipelineFiles } from '../../p4rt/pipeline.ts';
 import { ApiClient } from '../../k8s/api-client.ts';
 import { defineCommand } from '../command.ts';
+import { ROTATE_KEY_SIGNAL } from './rotate-key.ts';
 
 const configMapRef = /^([a-z0-9-]+)\/([a-z0-9.-]+)(?::(.+))?$/;
 
@@ -61,6 +62,7 @@ export const runCommand = defineCommand({
     '--log-level LEVEL        debug, info, warn or error (default info; debug lines also',
     '                         need TALARIA_TRACE=<module>|all)',
     '',
+    'SIGUSR2 (talaria rotate-key) rotates the cookie tag key.',
     'Exits 0 on SIGINT/SIGTERM (the Lease is released), 1 when leadership is lost or the',
     'start fails: Kubernetes restarts the pod, which campaigns again.',
   ].join('\n'),
@@ -97,6 +99,8 @@ export const runCommand = defineCommand({
       console.error(`talaria run: ${message}`);
       return 1;
     }
+    const rotate = () => controller.rotateTagKey('talaria rotate-key');
+    process.on(ROTATE_KEY_SIGNAL, rotate);
     const outcome = await new Promise<{ code: number; why: string }>((resolve) => {
       process.once('SIGINT', () => resolve({ code: 0, why: 'SIGINT' }));
       process.once('SIGTERM', () => resolve({ code: 0, why: 'SIGTERM' }));
@@ -104,6 +108,7 @@ export const runCommand = defineCommand({
         .whenLeadershipLost()
         .then((reason) => resolve({ code: 1, why: `leadership lost: ${reason}` }));
     });
+    process.off(ROTATE_KEY_SIGNAL, rotate);
     logger.info('stopping', { why: outcome.why });
     await controller.stop();
     return outcome.code;

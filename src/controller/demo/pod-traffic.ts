@@ -11,7 +11,12 @@ export interface Connection {
   readonly vip: string;
   readonly vipPort: number;
   /** Set once the switch has chosen a backend: the cookie every later packet carries. */
-  cookie?: { readonly serviceId: number; readonly slot: number; readonly tag: number };
+  cookie?: {
+    readonly serviceId: number;
+    readonly slot: number;
+    readonly keyEpoch: number;
+    readonly tag: number;
+  };
 }
 
 /** Where the switch sent one packet. */
@@ -56,6 +61,7 @@ export function sendPacket(sw: RunningSwitch, connection: Connection): Delivery 
       connection.cookie = {
         serviceId: packet.talaria.serviceId,
         slot: packet.talaria.slot,
+        keyEpoch: packet.talaria.keyEpoch,
         tag: packet.talaria.tag,
       };
     }

@@ -58,6 +58,12 @@ function stateBatches(build: EntityBuilder, state: SwitchState): Entity[][] {
   });
   const entries: Entity[] = [
     ...selectorEntries,
+    ...state.agentPorts.map((port) =>
+      build.tableEntry(ingress('agent_ports'), {
+        match: { port: { exact: port } },
+        action: { name: ingress('accept_talaria'), params: {} },
+      }),
+    ),
     ...state.frontends.map((f) =>
       build.tableEntry(ingress('frontends'), {
         match: {
@@ -103,7 +109,14 @@ function stateBatches(build: EntityBuilder, state: SwitchState): Entity[][] {
   ];
   const tagKey = build.tableEntry(ingress('tag_key'), {
     isDefault: true,
-    action: { name: ingress('set_tag_key'), params: { key: state.tagKey } },
+    action: {
+      name: ingress('set_tag_keys'),
+      params: {
+        epoch: state.tagKeys.epoch,
+        current_key: state.tagKeys.current,
+        previous_key: state.tagKeys.previous,
+      },
+    },
   });
   return [members, groups, entries, [tagKey]];
 }
