@@ -1,0 +1,115 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { assignBuckets, movedBuckets, NO_MEMBER } from '../../src/reconcile/bucket-assignment.ts';
+
+const sizes = fc.constantFrom(64, 256, 1024, 4096);
+/** Distinct member ids (backend slots), 1 to 64 of them. */
+const memberSets = fc.uniqueArray(fc.integer({ min: 0, max: 500 }), {
+  minLength: 1,
+  maxLength: 64,
+});
+
+function loads(table: readonly number[]): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const owner of table) counts.set(owner, (counts.get(owner) ?? 0) + 1);
+  return counts;
+}
+
+/** A table reached through a history of member sets, as a long-running controller has. */
+function afterHistory(history: readonly (readonly number[])[], size: number): number[] {
+  let table: number[] | undefined;
+  for (const members of history) table = assignBuckets(table, members, size);
+  return table!;
+}
+
+const histories = fc.array(memberSets, { minLength: 1, maxLength: 5 });
+
+describe('assignBuckets', () => {
+  it('gives every member floor or ceil of size / n buckets, and only members', () => {
+    fc.assert(
+      fc.property(histories, sizes, (history, size) => {
+        const members = history.at(-1)!;
+        const table = afterHistory(history, size);
+        const counts = loads(table);
+        const base = Math.floor(size / members.length);
+        for (const member of members) {
+          const count = counts.get(member) ?? 0;
+          expect(count).toBeGreaterThanOrEqual(base);
+          expect(count).toBeLessThanOrEqual(base + 1);
+        }
+        expect([...counts.keys()].every((owner) => members.includes(owner))).toBe(true);
+      }),
+    );
+  });
+
+  it('moves only the removed member’s buckets on a removal', () => {
+    fc.assert(
+      fc.property(histories, sizes, fc.nat(), (history, size, pick) => {
+        const members = history.at(-1)!;
+        fc.pre(members.length >= 2);
+        const before = afterHistory(history, size);
+        const removed = members[pick % members.length]!;
+        const after = assignBuckets(
+          before,
+          members.filter((m) => m !== removed),
+          size,
+        );
+        for (let bucket = 0; bucket < size; bucket++) {
+          if (before[bucket] !== removed) expect(after[bucket]).toBe(before[bucket]);
+          else expect(after[bucket]).not.toBe(removed);
+        }
+      }),
+    );
+  });
+
+  it('moves about size / (n + 1) buckets on an addition, nearly all to the new member', () => {
+    fc.assert(
+      fc.property(histories, sizes, fc.integer({ min: 501, max: 600 }), (history, size, added) => {
+        const members = history.at(-1)!;
+        const before = afterHistory(history, size);
+        const after = assignBuckets(before, [...members, added], size);
+        const n = members.length + 1;
+        const toNew = after.filter((owner, i) => owner === added && before[i] !== added).length;
+        const moved = movedBuckets(before, after);
+        // The new member's quota, plus at most one bucket per old member when floor(size / n)
+        // equals floor(size / (n - 1)) and a ceiling changes hands.
+        expect(toNew).toBeGreaterThanOrEqual(Math.floor(size / n));
+        expect(toNew).toBeLessThanOrEqual(Math.ceil(size / n));
+        expect(moved).toBeLessThanOrEqual(Math.ceil(size / n) + members.length);
+      }),
+    );
+  });
+
+  it('is its own fixed point: recomputing from the table read back changes nothing', () => {
+    fc.assert(
+      fc.property(histories, sizes, (history, size) => {
+        const members = history.at(-1)!;
+        const table = afterHistory(history, size);
+        // A restarted controller knows only the table and the members, in any order.
+        const shuffled = [...members].reverse();
+        expect(assignBuckets([...table], shuffled, size)).toEqual(table);
+      }),
+    );
+  });
+
+  it('is deterministic: the same inputs give the same table', () => {
+    fc.assert(
+      fc.property(histories, sizes, (history, size) => {
+        expect(afterHistory(history, size)).toEqual(afterHistory(history, size));
+      }),
+    );
+  });
+
+  it('fills a fresh table round-robin in member order', () => {
+    expect(assignBuckets(undefined, [7, 3, 5], 8)).toEqual([3, 5, 7, 3, 5, 7, 3, 5]);
+  });
+
+  it('leaves every bucket unowned without members, and refuses a bad size', () => {
+    expect(assignBuckets([1, 2], [], 2)).toEqual([NO_MEMBER, NO_MEMBER]);
+    expect(() => assignBuckets(undefined, [1], 0)).toThrow(RangeError);
+  });
+
+  it('ignores a previous table of another size', () => {
+    expect(assignBuckets([9, 9], [1, 2], 4)).toEqual([1, 2, 1, 2]);
+  });
+});
