@@ -28,6 +28,15 @@
 #define SELECTOR_MAX_GROUP_SIZE 256
 #endif
 
+// Bucket table entries over all Services ((service_id, bucket) -> slot; the global
+// budget the controller shares out in power-of-two tables, read from the P4Info). On
+// Tofino 1, by estimate: a 48-bit exact key plus a 16-bit slot packs two entries per
+// 128-bit SRAM word, 2,048 per 1,024-word block, so 262,144 entries take 128 blocks
+// (about 150 with cuckoo headroom) of the 960 in 12 stages: about 15 % of the SRAM.
+#ifndef BUCKETS_SIZE
+#define BUCKETS_SIZE 262144
+#endif
+
 // Width of the selector hash; BMv2 uses its crc16 output as is.
 #define SELECTOR_HASH_WIDTH 16
 

@@ -9,6 +9,8 @@
 #include "../include/size.p4"
 #include "../include/header.p4"
 #include "../include/control/validate.p4"
+#include "bucket_hash_tna.p4"
+#include "../include/control/bucket_select.p4"
 
 control TalariaIngress(inout headers_t hdr,
                        inout local_metadata_t meta,
@@ -17,6 +19,7 @@ control TalariaIngress(inout headers_t hdr,
                        inout ingress_intrinsic_metadata_for_deparser_t ig_dprsr_md,
                        inout ingress_intrinsic_metadata_for_tm_t ig_tm_md) {
     PacketValidator() validator;
+    BucketSelector() buckets;
 
     // Helper actions are @hidden: the controller never names them, so P4Info leaves them out.
     @hidden action mark_drop(drop_reason_t reason) {
@@ -290,7 +293,11 @@ control TalariaIngress(inout headers_t hdr,
                         }
                     } else {
                         // New connection (or no agent on the client's host).
-                        affinity_select.apply();
+                        // Bucket table first; Services without one use the selectors.
+                        buckets.apply(hdr, meta);
+                        if (!meta.slot_picked) {
+                            affinity_select.apply();
+                        }
                         if (!meta.slot_picked) {
                             backend_select.apply();
                         }

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assignBuckets, movedBuckets, NO_MEMBER } from '../../src/reconcile/bucket-assignment.ts';
+import {
+  assignBuckets,
+  movedBuckets,
+  NO_MEMBER,
+  resizeBuckets,
+} from '../../src/reconcile/bucket-assignment.ts';
 
 const sizes = fc.constantFrom(64, 256, 1024, 4096);
 /** Distinct member ids (backend slots), 1 to 64 of them. */
@@ -54,10 +59,9 @@ describe('assignBuckets', () => {
           members.filter((m) => m !== removed),
           size,
         );
-        for (let bucket = 0; bucket < size; bucket++) {
-          if (before[bucket] !== removed) expect(after[bucket]).toBe(before[bucket]);
-          else expect(after[bucket]).not.toBe(removed);
-        }
+        const expected = before.map((owner, i) => (owner === removed ? after[i] : owner));
+        expect(after).toEqual(expected);
+        expect(after.includes(removed)).toBe(false);
       }),
     );
   });
@@ -96,6 +100,58 @@ describe('assignBuckets', () => {
     fc.assert(
       fc.property(histories, sizes, (history, size) => {
         expect(afterHistory(history, size)).toEqual(afterHistory(history, size));
+      }),
+    );
+  });
+
+  it('lets a terminating (frozen) member keep its buckets and gives it none', () => {
+    fc.assert(
+      fc.property(histories, sizes, fc.nat(), fc.nat(), (history, size, pick, pick2) => {
+        const members = history.at(-1)!;
+        fc.pre(members.length >= 3);
+        const before = afterHistory(history, size);
+        const terminating = members[pick % members.length]!;
+        const others = members.filter((m) => m !== terminating);
+        // The member turns terminating: nothing moves.
+        const frozen = assignBuckets(before, others, size, [terminating]);
+        expect(frozen).toEqual(before);
+        // Another member leaves meanwhile: its buckets go to the others only.
+        const removed = others[pick2 % others.length]!;
+        const after = assignBuckets(
+          frozen,
+          others.filter((m) => m !== removed),
+          size,
+          [terminating],
+        );
+        expect(after.filter((o) => o === terminating).length).toBe(
+          frozen.filter((o) => o === terminating).length,
+        );
+        expect(after.filter((o, i) => o !== frozen[i] && frozen[i] !== removed)).toEqual([]);
+        expect(
+          assignBuckets(
+            [...after],
+            others.filter((m) => m !== removed),
+            size,
+            [terminating],
+          ),
+        ).toEqual(after);
+      }),
+    );
+  });
+
+  it('keeps every flow’s owner when the table doubles, but for one bucket per member', () => {
+    fc.assert(
+      fc.property(histories, fc.constantFrom(64, 256, 1024), (history, size) => {
+        const members = history.at(-1)!;
+        const table = afterHistory(history, size);
+        const copied = resizeBuckets(table, size * 2);
+        // A flow with hash h sits in bucket h & (size - 1), then h & (2 size - 1).
+        for (const hash of [0, 1, size - 1, size, size + 3, 2 * size - 1]) {
+          expect(copied[hash & (2 * size - 1)]).toBe(table[hash & (size - 1)]);
+        }
+        // Doubled loads of floor + 1 can exceed the new ceiling by one.
+        const grown = assignBuckets(copied, members, size * 2);
+        expect(movedBuckets(copied, grown)).toBeLessThanOrEqual(members.length);
       }),
     );
   });
