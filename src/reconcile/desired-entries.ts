@@ -1,7 +1,14 @@
 import { ipv4ToNumber } from '../wire/addresses.ts';
 import type { Frontend, HostRoute, L4Protocol } from '../model/desired-state.ts';
+import { assignBuckets, resizeBuckets } from './bucket-assignment.ts';
+import { wantedBucketCount, type BucketSizing } from './bucket-sizing.ts';
 import { endpointKey, type ServiceSlots } from './id-allocator.ts';
-import { memberIdOfSlot, type Selector, type SwitchEntry } from './switch-entries.ts';
+import {
+  memberIdOfSlot,
+  type BucketHash,
+  type Selector,
+  type SwitchEntry,
+} from './switch-entries.ts';
 
 /**
  * The switch entries of one frontend or route: pure apart from the slot bookkeeping of
@@ -18,6 +25,15 @@ export interface DerivationContext {
   readonly now: number;
   /** The P4Info's max_group_size of each selector (0: no limit). */
   readonly maxGroupSize?: Readonly<Record<Selector, number>>;
+  /** Bucket tables (backendChoice 'buckets'); absent: every Service uses the selectors. */
+  readonly buckets?: BucketContext;
+}
+
+export interface BucketContext {
+  readonly sizing: BucketSizing;
+  /** The table size service `serviceId` gets when it wants `wanted` (0: no room, selectors). */
+  reserve(serviceId: number, wanted: number): number;
+  release(serviceId: number): void;
 }
 
 export type Derivation =
@@ -77,6 +93,11 @@ export function deriveFrontend(
   }
   active.sort((a, b) => a - b);
   const unique = active.filter((slot, i) => i === 0 || active[i - 1] !== slot);
+  const buckets =
+    context.buckets === undefined
+      ? []
+      : bucketEntries(frontend, serviceId, slots, unique, context.buckets);
+  if (buckets.length > 0) return { ok: true, entries: [...entries, ...buckets], drainExpiry };
   const selector: Selector = frontend.clientIpAffinity ? 'affinity' : 'backend';
   const maxGroupSize = context.maxGroupSize?.[selector] ?? 0;
   if (maxGroupSize > 0 && unique.length > maxGroupSize) {
@@ -108,6 +129,58 @@ export function deriveFrontend(
     }
   }
   return { ok: true, entries, drainExpiry };
+}
+
+/**
+ * The bucket_services and bucket_select entries of a Service with active backends, or none
+ * when it has no active backend or no room in the switch's bucket budget (then the
+ * selectors choose). Terminating backends keep the buckets they hold but get no new ones
+ * (docs/reconcile.md, "Bucket tables").
+ */
+function bucketEntries(
+  frontend: Frontend,
+  serviceId: number,
+  slots: ServiceSlots,
+  active: readonly number[],
+  context: BucketContext,
+): SwitchEntry[] {
+  const hash: BucketHash = frontend.clientIpAffinity ? 'client' : 'flow';
+  const previous = slots.buckets?.hash === hash ? slots.buckets.table : undefined;
+  const terminating: number[] = [];
+  if (previous !== undefined) {
+    const owners = new Set(previous);
+    for (const backend of frontend.backends) {
+      if (backend.family !== 4 || backend.state !== 'terminating') continue;
+      const slot = slots.slotOf(endpointKey(backend.ip, backend.port));
+      if (slot !== undefined && owners.has(slot)) terminating.push(slot);
+    }
+  }
+  const wanted =
+    active.length === 0
+      ? 0
+      : wantedBucketCount(
+          active.length + terminating.length,
+          previous?.length ?? 0,
+          context.sizing,
+        );
+  const size = wanted === 0 ? 0 : context.reserve(serviceId, wanted);
+  if (size === 0) {
+    context.release(serviceId);
+    slots.buckets = undefined;
+    return [];
+  }
+  const prior =
+    previous !== undefined && previous.length < size ? resizeBuckets(previous, size) : previous;
+  const table = assignBuckets(prior, active, size, terminating);
+  slots.buckets = { hash, table };
+  const entries: SwitchEntry[] = table.map((slot, bucket) => ({
+    kind: 'bucket',
+    serviceId,
+    bucket,
+    slot,
+  }));
+  entries.push({ kind: 'bucketService', serviceId, hash, size });
+  return entries;
 }
 
 /**

@@ -1,4 +1,6 @@
 import { SLOT_LIMIT } from './p4-names.ts';
+import { BucketBudget } from './bucket-sizing.ts';
+import type { BucketHash } from './switch-entries.ts';
 
 /** Lowest-free allocation of integers in [min, max]: ids are reused smallest first. */
 export class LowestFreeIds {
@@ -62,6 +64,11 @@ export class ServiceSlots {
   private readonly ids: LowestFreeIds;
   private readonly holders = new Map<number, SlotHolder>();
   private readonly byEndpoint = new Map<string, number>();
+  /**
+   * The service's bucket table (bucket -> slot) as last derived or adopted from the
+   * switch: the previous table the next assignment keeps what it can of.
+   */
+  buckets: { readonly hash: BucketHash; readonly table: readonly number[] } | undefined;
 
   constructor(readonly maxSlots: number) {
     this.ids = new LowestFreeIds(0, Math.min(maxSlots, SLOT_LIMIT) - 1);
@@ -139,8 +146,25 @@ export class IdAllocator {
   private readonly serviceIds = new LowestFreeIds(1, 0xffff_ffff);
   private readonly idOf = new Map<string, number>();
   private readonly slotsOf = new Map<number, ServiceSlots>();
+  /** The switch's bucket_select entries shared among the services' bucket tables. */
+  private bucketBudget = new BucketBudget(0);
 
   constructor(readonly maxSlotsPerService: number) {}
+
+  get buckets(): BucketBudget {
+    return this.bucketBudget;
+  }
+
+  /** Sets the switch's bucket_select size, keeping the tables the services have. */
+  setBucketCapacity(capacity: number): void {
+    if (capacity === this.bucketBudget.capacity) return;
+    this.bucketBudget = new BucketBudget(capacity);
+    for (const [serviceId, slots] of this.slotsOf) {
+      const size = slots.buckets?.table.length ?? 0;
+      if (size > 0 && this.bucketBudget.reserve(serviceId, size) !== size)
+        slots.buckets = undefined;
+    }
+  }
 
   /** Nothing allocated or adopted yet. */
   get isEmpty(): boolean {
@@ -192,6 +216,7 @@ export class IdAllocator {
     if (id === undefined) return;
     this.idOf.delete(frontendKey);
     this.slotsOf.delete(id);
+    this.bucketBudget.release(id);
     this.serviceIds.release(id);
   }
 }

@@ -15,6 +15,8 @@ export const TABLES = {
   affinitySelect: `${CONTROL}.affinity_select`,
   l3Forward: `${CONTROL}.l3_forward`,
   tagKey: `${CONTROL}.tag_key`,
+  bucketServices: `${CONTROL}.buckets.bucket_services`,
+  bucketSelect: `${CONTROL}.buckets.bucket_select`,
 } as const;
 
 export const ACTIONS = {
@@ -24,6 +26,9 @@ export const ACTIONS = {
   pickSlot: `${CONTROL}.pick_slot`,
   forwardToHost: `${CONTROL}.forward_to_host`,
   setTagKey: `${CONTROL}.set_tag_key`,
+  useFlowBuckets: `${CONTROL}.buckets.use_flow_buckets`,
+  useClientBuckets: `${CONTROL}.buckets.use_client_buckets`,
+  pickBucketSlot: `${CONTROL}.buckets.pick_bucket_slot`,
 } as const;
 
 export const ACTION_PROFILES = {
@@ -49,6 +54,8 @@ export const MATCH_FIELDS = {
   [TABLES.affinitySelect]: { service_id: 32 },
   [TABLES.l3Forward]: { dst_addr: 32 },
   [TABLES.tagKey]: {},
+  [TABLES.bucketServices]: { service_id: 32 },
+  [TABLES.bucketSelect]: { service_id: 32, bucket: 16 },
 } as const;
 
 /** Action parameters by action, with their bitwidths. */
@@ -59,6 +66,9 @@ export const ACTION_PARAMS = {
   [ACTIONS.pickSlot]: { slot: 16 },
   [ACTIONS.forwardToHost]: { port: 9, smac: 48, dmac: 48 },
   [ACTIONS.setTagKey]: { key: 32 },
+  [ACTIONS.useFlowBuckets]: { mask: 16 },
+  [ACTIONS.useClientBuckets]: { mask: 16 },
+  [ACTIONS.pickBucketSlot]: { slot: 16 },
 } as const;
 
 /** Which selector a select table uses. */
@@ -66,6 +76,9 @@ export const SELECTOR_OF_TABLE = {
   [TABLES.backendSelect]: ACTION_PROFILES.backendSelector,
   [TABLES.affinitySelect]: ACTION_PROFILES.affinitySelector,
 } as const;
+
+/** Largest bucket table of one Service: the bucket is the low 16 bits of the hash. */
+export const MAX_BUCKETS_PER_SERVICE = 1 << 16;
 
 /** Largest slot number: slots are 16 bits in the Talaria header's cookie. */
 export const SLOT_LIMIT = 1 << 16;

@@ -73,7 +73,23 @@ export type SwitchEntry =
       readonly smac: string;
       readonly dmac: string;
     }
-  | { readonly kind: 'tagKey'; readonly key: number };
+  | { readonly kind: 'tagKey'; readonly key: number }
+  | {
+      readonly kind: 'bucketService';
+      readonly serviceId: number;
+      /** Which hash picks the bucket: the 5-tuple, or the client address (ClientIP). */
+      readonly hash: BucketHash;
+      /** Buckets in the Service's table, a power of two (the switch masks the hash). */
+      readonly size: number;
+    }
+  | {
+      readonly kind: 'bucket';
+      readonly serviceId: number;
+      readonly bucket: number;
+      readonly slot: number;
+    };
+
+export type BucketHash = 'flow' | 'client';
 
 export type EntryKind = SwitchEntry['kind'];
 
@@ -101,6 +117,10 @@ export function entryKey(entry: SwitchEntry): string {
       return `route|${entry.prefix}/${entry.prefixLen}`;
     case 'tagKey':
       return 'tagKey';
+    case 'bucketService':
+      return `bucketService|${entry.serviceId}`;
+    case 'bucket':
+      return `bucket|${entry.serviceId}|${entry.bucket}`;
   }
 }
 
@@ -124,6 +144,10 @@ export function entryValue(entry: SwitchEntry): string {
       return `${entry.port}|${entry.smac}|${entry.dmac}`;
     case 'tagKey':
       return `${entry.key}`;
+    case 'bucketService':
+      return `${entry.hash}|${entry.size}`;
+    case 'bucket':
+      return `${entry.slot}`;
   }
 }
 
@@ -217,6 +241,20 @@ function namedTableEntry(entry: SwitchEntry, withAction: boolean): NamedTableEnt
         isDefaultAction: true,
         action: { kind: 'action', action: { name: ACTIONS.setTagKey, params: { key: entry.key } } },
       };
+    case 'bucketService':
+      return build(
+        TABLES.bucketServices,
+        { service_id: entry.serviceId },
+        action(entry.hash === 'flow' ? ACTIONS.useFlowBuckets : ACTIONS.useClientBuckets, {
+          mask: entry.size - 1,
+        }),
+      );
+    case 'bucket':
+      return build(
+        TABLES.bucketSelect,
+        { service_id: entry.serviceId, bucket: entry.bucket },
+        action(ACTIONS.pickBucketSlot, { slot: entry.slot }),
+      );
     case 'member':
     case 'group':
       return undefined;
@@ -264,6 +302,8 @@ export function readBackEntities(codec: EntityCodec, withGroups: boolean): Entit
     TABLES.backendSelect,
     TABLES.affinitySelect,
     TABLES.l3Forward,
+    TABLES.bucketServices,
+    TABLES.bucketSelect,
   ].map((table) => codec.readTable(table));
   entities.push(codec.readDefaultEntry(TABLES.tagKey));
   if (withGroups) {
@@ -421,6 +461,34 @@ export function heldEntryOf(named: NamedEntity): HeldEntry | undefined {
       const params = paramsOf(action, ACTIONS.setTagKey);
       if (typeof params === 'string') return invalid({ kind: 'tagKey', key: 0 }, params);
       return held({ kind: 'tagKey', key: Number(big(params.key)) });
+    }
+    case TABLES.bucketServices: {
+      const entry = { kind: 'bucketService', serviceId: num(match.service_id) } as const;
+      const name = action?.kind === 'action' ? action.action.name : undefined;
+      const hash: BucketHash | undefined =
+        name === ACTIONS.useFlowBuckets
+          ? 'flow'
+          : name === ACTIONS.useClientBuckets
+            ? 'client'
+            : undefined;
+      const params = paramsOf(action, name ?? ACTIONS.useFlowBuckets);
+      if (hash === undefined || typeof params === 'string')
+        return invalid({ ...entry, hash: 'flow', size: 0 }, `action ${name ?? 'missing'}`);
+      const size = Number(big(params.mask)) + 1;
+      // A mask that is not 2^k - 1 would leave buckets unreachable: rewrite it.
+      if ((size & (size - 1)) !== 0) return invalid({ ...entry, hash, size }, `mask ${size - 1}`);
+      return held({ ...entry, hash, size });
+    }
+    case TABLES.bucketSelect: {
+      const entry = {
+        kind: 'bucket',
+        serviceId: num(match.service_id),
+        bucket: num(match.bucket),
+        slot: 0,
+      } as const;
+      const params = paramsOf(action, ACTIONS.pickBucketSlot);
+      if (typeof params === 'string') return invalid(entry, params);
+      return held({ ...entry, slot: Number(big(params.slot)) });
     }
     default:
       return undefined;

@@ -21,6 +21,7 @@ import {
   isRouteOfSwitch,
   type SelectorMode,
 } from './desired-entries.ts';
+import type { BucketSizing } from './bucket-sizing.ts';
 import { DesiredTables } from './desired-tables.ts';
 import { IdAllocator } from './id-allocator.ts';
 import type { ReconcileMetrics } from './metrics.ts';
@@ -33,9 +34,11 @@ import {
   entryKey,
   heldEntryOf,
   readBackEntities,
+  type BucketHash,
   type HeldEntry,
   type Selector,
 } from './switch-entries.ts';
+import { NO_MEMBER } from './bucket-assignment.ts';
 import type { TagKey } from './tag-key.ts';
 import { planUpdates, type Phase, type PlannedUpdate } from './update-plan.ts';
 
@@ -46,6 +49,8 @@ export interface SwitchReconcilerSettings {
   readonly electionId: bigint;
   readonly pipeline: Pipeline | undefined;
   readonly selectorMode: SelectorMode;
+  /** Bucket tables where the switch has room (sizing), or the selectors only (undefined). */
+  readonly bucketSizing: BucketSizing | undefined;
   readonly drainMs: number;
   readonly maxSlotsPerService: number;
   readonly batchSize: number;
@@ -137,6 +142,10 @@ function tableLabel(entry: HeldEntry['entry']): string {
       return TABLES.l3Forward;
     case 'tagKey':
       return TABLES.tagKey;
+    case 'bucketService':
+      return TABLES.bucketServices;
+    case 'bucket':
+      return TABLES.bucketSelect;
   }
 }
 
@@ -356,6 +365,8 @@ export class SwitchReconciler {
         backend: index.actionProfile(ACTION_PROFILES.backendSelector).maxGroupSize,
         affinity: index.actionProfile(ACTION_PROFILES.affinitySelector).maxGroupSize,
       };
+      // A pipeline without bucket tables: every Service uses the selectors.
+      this.ids.setBucketCapacity(index.findTable(TABLES.bucketSelect)?.size ?? 0);
     }
     await this.readBack();
     this.needsSync = false;
@@ -419,7 +430,40 @@ export class SwitchReconciler {
       if (entry.kind === 'tagKey' && !value.startsWith('invalid'))
         this.settings.tagKey.adopt(entry.key);
     }
+    this.adoptBuckets(holding, keyOfService);
     this.log('info', 'adopted ids from the switch', { services: keyOfService.size });
+  }
+
+  /**
+   * Takes over the bucket tables a switch holds, complete ones only (every bucket names a
+   * slot of the service), so the first assignment after a restart starts from them.
+   */
+  private adoptBuckets(
+    holding: ReadonlyMap<string, HeldEntry>,
+    keyOfService: ReadonlyMap<number, string>,
+  ): void {
+    const tables = new Map<number, { hash: BucketHash; table: number[] }>();
+    for (const { entry, value } of holding.values()) {
+      if (entry.kind !== 'bucketService' || value.startsWith('invalid')) continue;
+      if (!keyOfService.has(entry.serviceId)) continue;
+      tables.set(entry.serviceId, {
+        hash: entry.hash,
+        table: new Array<number>(entry.size).fill(NO_MEMBER),
+      });
+    }
+    for (const { entry, value } of holding.values()) {
+      if (entry.kind !== 'bucket' || value.startsWith('invalid')) continue;
+      const adopted = tables.get(entry.serviceId);
+      if (adopted !== undefined && entry.bucket < adopted.table.length)
+        adopted.table[entry.bucket] = entry.slot;
+    }
+    for (const [serviceId, adopted] of tables) {
+      const slots = this.ids.slots(serviceId);
+      if (adopted.table.some((slot) => slots.holder(slot) === undefined)) continue;
+      if (this.ids.buckets.reserve(serviceId, adopted.table.length) !== adopted.table.length)
+        continue;
+      slots.buckets = adopted;
+    }
   }
 
   /** Brings the desired tables up to `state`, re-deriving only frontends that changed. */
@@ -429,6 +473,16 @@ export class SwitchReconciler {
       drainMs: this.settings.drainMs,
       now,
       maxGroupSize: this.maxGroupSize,
+      ...(this.settings.bucketSizing === undefined
+        ? {}
+        : {
+            buckets: {
+              sizing: this.settings.bucketSizing,
+              reserve: (serviceId: number, wanted: number) =>
+                this.ids.buckets.reserve(serviceId, wanted),
+              release: (serviceId: number) => this.ids.buckets.release(serviceId),
+            },
+          }),
     };
     let removedAny = false;
     for (const [key, frontend] of state.frontends) {
