@@ -302,8 +302,8 @@ export function readBackEntities(codec: EntityCodec, withGroups: boolean): Entit
     TABLES.backendSelect,
     TABLES.affinitySelect,
     TABLES.l3Forward,
-    TABLES.bucketServices,
-    TABLES.bucketSelect,
+    // Absent from programs without bucket tables (backendChoice falls back to selectors).
+    ...[TABLES.bucketServices, TABLES.bucketSelect].filter((t) => codec.index.findTable(t)),
   ].map((table) => codec.readTable(table));
   entities.push(codec.readDefaultEntry(TABLES.tagKey));
   if (withGroups) {
