@@ -212,5 +212,6 @@ export function deriveRoute(route: HostRoute): SwitchEntry | string {
     port: route.port,
     smac: route.switchMac.toLowerCase(),
     dmac: route.hostMac.toLowerCase(),
+    ...(route.external === true ? { external: true } : {}),
   };
 }

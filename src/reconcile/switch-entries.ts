@@ -72,6 +72,8 @@ export type SwitchEntry =
       readonly port: number;
       readonly smac: string;
       readonly dmac: string;
+      /** forward_to_external (no agent behind the port: the header is removed). */
+      readonly external?: boolean;
     }
   | { readonly kind: 'tagKey'; readonly key: number }
   | {
@@ -141,7 +143,7 @@ export function entryValue(entry: SwitchEntry): string {
         ? `group ${entry.target.groupId}`
         : `slots ${entry.target.slots.join(',')}`;
     case 'route':
-      return `${entry.port}|${entry.smac}|${entry.dmac}`;
+      return `${entry.port}|${entry.smac}|${entry.dmac}${entry.external === true ? '|external' : ''}`;
     case 'tagKey':
       return `${entry.key}`;
     case 'bucketService':
@@ -228,7 +230,7 @@ function namedTableEntry(entry: SwitchEntry, withAction: boolean): NamedTableEnt
             prefixLen: entry.prefixLen,
           },
         },
-        action(ACTIONS.forwardToHost, {
+        action(entry.external === true ? ACTIONS.forwardToExternal : ACTIONS.forwardToHost, {
           port: entry.port,
           smac: macToNumber(entry.smac, 'route smac'),
           dmac: macToNumber(entry.dmac, 'route dmac'),
@@ -448,10 +450,13 @@ export function heldEntryOf(named: NamedEntity): HeldEntry | undefined {
         smac: '',
         dmac: '',
       } as const;
-      const params = paramsOf(action, ACTIONS.forwardToHost);
+      const external =
+        action?.kind === 'action' && action.action.name === ACTIONS.forwardToExternal;
+      const params = paramsOf(action, external ? ACTIONS.forwardToExternal : ACTIONS.forwardToHost);
       if (typeof params === 'string') return invalid(entry, params);
       return held({
         ...entry,
+        ...(external ? { external } : {}),
         port: Number(big(params.port)),
         smac: macOf(big(params.smac)),
         dmac: macOf(big(params.dmac)),
