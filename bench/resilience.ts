@@ -17,7 +17,7 @@
 import { parseArgs } from 'node:util';
 import { assignBuckets } from '../src/reconcile/bucket-assignment.ts';
 import { DEFAULT_BUCKET_SIZING, wantedBucketCount } from '../src/reconcile/bucket-sizing.ts';
-import { crc16FlowHash, type Flow } from './lib/flow-hash.ts';
+import { crc16FlowHash, type Flow } from '../test/support/flow-hash.ts';
 import { pipelineChoices } from './lib/pipeline-choice.ts';
 
 const { values } = parseArgs({
