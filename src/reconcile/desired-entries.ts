@@ -40,7 +40,10 @@ export type Derivation =
   | {
       readonly ok: true;
       readonly entries: readonly SwitchEntry[];
-      /** When the next draining slot of this service expires (re-derive then). */
+      /**
+       * When to derive this service again: the next draining slot expires, or a new
+       * backend's ClientIP affinity delay ends.
+       */
       readonly drainExpiry: number | undefined;
     }
   | { readonly ok: false; readonly reason: string };
@@ -69,7 +72,7 @@ export function deriveFrontend(
   const active: number[] = [];
   for (const backend of frontend.backends) {
     if (backend.family !== 4) continue;
-    const slot = slots.assign(backend.ip, backend.port);
+    const slot = slots.assign(backend.ip, backend.port, context.now);
     if (slot === undefined) {
       const draining = [...slots.entries()].filter(([, h]) => h.drainingUntil !== undefined).length;
       return {
@@ -93,11 +96,17 @@ export function deriveFrontend(
   }
   active.sort((a, b) => a - b);
   const unique = active.filter((slot, i) => i === 0 || active[i - 1] !== slot);
-  const buckets =
-    context.buckets === undefined
-      ? []
-      : bucketEntries(frontend, serviceId, slots, unique, context.buckets);
-  if (buckets.length > 0) return { ok: true, entries: [...entries, ...buckets], drainExpiry };
+  if (context.buckets !== undefined) {
+    const buckets = bucketEntries(frontend, serviceId, slots, unique, context);
+    if (buckets.entries.length > 0) {
+      const next = Math.min(drainExpiry ?? Infinity, buckets.joinAt ?? Infinity);
+      return {
+        ok: true,
+        entries: [...entries, ...buckets.entries],
+        drainExpiry: next === Infinity ? undefined : next,
+      };
+    }
+  }
   const selector: Selector = frontend.clientIpAffinity ? 'affinity' : 'backend';
   const maxGroupSize = context.maxGroupSize?.[selector] ?? 0;
   if (maxGroupSize > 0 && unique.length > maxGroupSize) {
@@ -134,16 +143,19 @@ export function deriveFrontend(
 /**
  * The bucket_services and bucket_select entries of a Service with active backends, or none
  * when it has no active backend or no room in the switch's bucket budget (then the
- * selectors choose). Terminating backends keep the buckets they hold but get no new ones
- * (docs/reconcile.md, "Bucket tables").
+ * selectors choose). Terminating backends keep the buckets they hold but get no new ones;
+ * with ClientIP affinity a new backend joins the table only `timeoutSeconds` after it was
+ * added, so no client moves on an addition before then (docs/reconcile.md, "Bucket
+ * tables"). `joinAt`: when the next waiting backend joins.
  */
 function bucketEntries(
   frontend: Frontend,
   serviceId: number,
   slots: ServiceSlots,
-  active: readonly number[],
-  context: BucketContext,
-): SwitchEntry[] {
+  activeSlots: readonly number[],
+  derivation: DerivationContext,
+): { entries: SwitchEntry[]; joinAt: number | undefined } {
+  const context = derivation.buckets!;
   const hash: BucketHash = frontend.clientIpAffinity ? 'client' : 'flow';
   const previous = slots.buckets?.hash === hash ? slots.buckets.table : undefined;
   const terminating: number[] = [];
@@ -154,6 +166,21 @@ function bucketEntries(
       const slot = slots.slotOf(endpointKey(backend.ip, backend.port));
       if (slot !== undefined && owners.has(slot)) terminating.push(slot);
     }
+  }
+  let active = activeSlots;
+  let joinAt: number | undefined;
+  const affinity = frontend.clientIpAffinity;
+  if (affinity !== undefined && previous !== undefined) {
+    const owners = new Set(previous);
+    const delayMs = affinity.timeoutSeconds * 1000;
+    const joined = activeSlots.filter((slot) => {
+      const joins = slots.holder(slot)!.since + delayMs;
+      if (owners.has(slot) || joins <= derivation.now) return true;
+      joinAt = Math.min(joinAt ?? Infinity, joins);
+      return false;
+    });
+    if (joined.length > 0) active = joined;
+    else joinAt = undefined;
   }
   const wanted =
     active.length === 0
@@ -167,7 +194,7 @@ function bucketEntries(
   if (size === 0) {
     context.release(serviceId);
     slots.buckets = undefined;
-    return [];
+    return { entries: [], joinAt: undefined };
   }
   const prior =
     previous !== undefined && previous.length < size ? resizeBuckets(previous, size) : previous;
@@ -180,7 +207,7 @@ function bucketEntries(
     slot,
   }));
   entries.push({ kind: 'bucketService', serviceId, hash, size });
-  return entries;
+  return { entries, joinAt };
 }
 
 /**

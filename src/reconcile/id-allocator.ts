@@ -50,6 +50,8 @@ export interface SlotHolder {
   readonly port: number;
   /** Set while the backend is gone from the service: the slot is kept until then. */
   drainingUntil: number | undefined;
+  /** When the slot was given to the backend (-Infinity: adopted from the switch). */
+  readonly since: number;
 }
 
 export const endpointKey = (addr: string, port: number): string => `${addr}:${port}`;
@@ -90,8 +92,11 @@ export class ServiceSlots {
     return this.holders.entries();
   }
 
-  /** The slot of `addr:port`, a fresh one if it has none; undefined when none is free. */
-  assign(addr: string, port: number): number | undefined {
+  /**
+   * The slot of `addr:port`, a fresh one (given at `now`) if it has none; undefined when
+   * none is free.
+   */
+  assign(addr: string, port: number, now = 0): number | undefined {
     const endpoint = endpointKey(addr, port);
     const existing = this.byEndpoint.get(endpoint);
     if (existing !== undefined) {
@@ -100,7 +105,7 @@ export class ServiceSlots {
     }
     const slot = this.ids.take();
     if (slot === undefined) return undefined;
-    this.holders.set(slot, { endpoint, addr, port, drainingUntil: undefined });
+    this.holders.set(slot, { endpoint, addr, port, drainingUntil: undefined, since: now });
     this.byEndpoint.set(endpoint, slot);
     return slot;
   }
@@ -118,6 +123,7 @@ export class ServiceSlots {
       addr,
       port,
       drainingUntil: undefined,
+      since: -Infinity,
     });
     if (!duplicate) this.byEndpoint.set(endpoint, slot);
     return true;
