@@ -50,6 +50,7 @@ const l4Protocol = z.enum(['TCP', 'UDP']);
 
 export const PATHS = [
   'new-connection',
+  'bucket-table',
   'affinity',
   'cookie',
   'reply',
@@ -100,6 +101,26 @@ export const switchStateSchema = z
         })
         .strict(),
     ),
+    /**
+     * Bucket tables: bucket_services serviceId -> use_flow_buckets / use_client_buckets
+     * (mask = slots.length - 1, a power of two), and bucket_select (serviceId, i) ->
+     * pick_bucket_slot(slots[i]) for every i.
+     */
+    buckets: z
+      .array(
+        z
+          .object({
+            serviceId: uint(32).min(1),
+            hash: z.enum(['flow', 'client']),
+            slots: z
+              .array(uint(16))
+              .min(1)
+              .max(65_536)
+              .refine((s) => (s.length & (s.length - 1)) === 0, 'length must be a power of two'),
+          })
+          .strict(),
+      )
+      .default([]),
     /** backends: (serviceId, slot) -> set_backend(addr, port). */
     backends: z.array(
       z
