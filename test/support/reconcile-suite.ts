@@ -173,7 +173,10 @@ export function defineReconcileSuite(
 
     it('converges from empty with one-shot selector programming', async () => {
       const target = await startTarget();
-      const { reconciler } = reconcilerFor([target.address], { selectorMode: 'one-shot' });
+      const { reconciler } = reconcilerFor([target.address], {
+        selectorMode: 'one-shot',
+        backendChoice: 'selector',
+      });
       await reconciler.whenApplied(reconciler.setDesiredState(state));
       await expectServes(target, state);
       const reading = await readSwitch(target.address, 1n);
@@ -251,8 +254,8 @@ export function defineReconcileSuite(
       expect(readingLines(await readSwitch(target.address, 1n))).toEqual(before);
       expect(await expectServes(target, rebuilt)).toEqual(idsBefore);
 
-      // One more backend for svc-1: only its slot entry, a member for the new slot and the
-      // group change are written.
+      // One more backend for svc-1: only its slot entry and the buckets of its 256-bucket
+      // table that the new backend takes (64) are written: the bucket tables were adopted.
       const svc1 = rebuilt.frontends.get(syntheticFrontend(1, 3).key)!;
       const extra = { ip: '10.200.0.1', port: 8080, family: 4 as const, state: 'active' as const };
       const grown = withFrontend(rebuilt, { ...svc1, backends: [...svc1.backends, extra] });
@@ -260,7 +263,8 @@ export function defineReconcileSuite(
       expect(writes(second.reconciler, { table: TABLES.backends })).toBe(1);
       expect(writes(second.reconciler, { table: TABLES.frontends })).toBe(0);
       expect(writes(second.reconciler, { op: 'DELETE' })).toBe(0);
-      expect(writes(second.reconciler)).toBeLessThanOrEqual(3);
+      expect(writes(second.reconciler, { table: TABLES.bucketSelect, op: 'MODIFY' })).toBe(64);
+      expect(writes(second.reconciler)).toBe(65);
       await expectServes(target, grown);
     });
 
@@ -366,7 +370,7 @@ export function defineReconcileSuite(
 
     it("keeps a terminating backend's slot but takes it out of the selector", async () => {
       const target = await startTarget();
-      const { reconciler } = reconcilerFor([target.address]);
+      const { reconciler } = reconcilerFor([target.address], { backendChoice: 'selector' });
       await reconciler.whenApplied(reconciler.setDesiredState(state));
       const frontend = syntheticFrontend(3, 3);
       const terminating = withFrontend(state, {
