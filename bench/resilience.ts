@@ -7,12 +7,14 @@
  * step and the least any scheme can move (the flows of removed backends, or the new
  * backend's share).
  *
- * The selection functions mirror the pipeline (BMv2's crc16 over client address, VIP,
- * protocol, client port, VIP port; bucket = hash & (size - 1)); with --pipeline a sample of
- * the flows also goes through the compiled program on the embedded data plane, programmed
- * by the reconciler's own entries, and must choose the same backends.
+ * The moved fractions come from selection functions that mirror the pipeline (BMv2's crc16
+ * over client address, VIP, protocol, client port, VIP port; bucket = hash & (size - 1);
+ * the selector's member = hash mod n). The bucket choices of `--sample` flows (default: all
+ * of them) at every step are then checked against the compiled program
+ * (p4/build/talaria.json) on the embedded data plane, programmed with the same tables: the
+ * run fails if any differs. `--sample 0` skips that.
  *
- *   npm run bench:resilience [-- --flows 100000 --sample 2000 --pipeline p4/build/talaria.json]
+ *   npm run bench:resilience [-- --flows 100000 --sample 100000 --pipeline p4/build/talaria.json]
  */
 import { parseArgs } from 'node:util';
 import { assignBuckets } from '../src/reconcile/bucket-assignment.ts';
@@ -23,12 +25,12 @@ import { pipelineChoices } from './lib/pipeline-choice.ts';
 const { values } = parseArgs({
   options: {
     flows: { type: 'string', default: '100000' },
-    sample: { type: 'string', default: '2000' },
-    pipeline: { type: 'string' },
+    sample: { type: 'string' },
+    pipeline: { type: 'string', default: 'p4/build/talaria.json' },
   },
 });
 const flowCount = Number(values.flows);
-const sampleCount = Number(values.sample);
+const sampleCount = Number(values.sample ?? values.flows);
 if (!Number.isInteger(flowCount) || flowCount <= 0) throw new Error('--flows: a positive integer');
 if (!Number.isInteger(sampleCount) || sampleCount < 0) throw new Error('--sample: an integer >= 0');
 
@@ -118,7 +120,7 @@ console.log(
   `flow balance at the end: bucket table ${loads(bucketChoice.at(-1)!)}; modulo ${loads(moduloChoice.at(-1)!)}`,
 );
 
-if (values.pipeline !== undefined && sampleCount > 0) {
+if (sampleCount > 0) {
   const sample = flows.slice(0, sampleCount);
   let agree = 0;
   let total = 0;
