@@ -11,12 +11,13 @@ const backendAddr = (slot: number): string => `10.0.${slot >> 8}.${slot & 0xff}`
 
 /**
  * The slot the compiled pipeline picks for each flow's SYN (no header, from port 1) on the
- * embedded data plane, with one Service whose bucket table is `buckets`.
+ * embedded data plane, for one Service with the bucket table `buckets`, or (undefined)
+ * with its members in a backend_select group, the old modulo choice.
  */
 export function pipelineChoices(
   pipelinePath: string,
   flows: readonly Flow[],
-  buckets: { readonly size: number; readonly table: readonly number[] },
+  buckets: { readonly size: number; readonly table: readonly number[] } | undefined,
   members: readonly number[],
 ): number[] {
   const pipeline = loadPipeline(JSON.parse(readFileSync(pipelinePath, 'utf8')));
@@ -25,8 +26,10 @@ export function pipelineChoices(
   const state: SwitchState = {
     tagKey: 1,
     frontends: [{ vipAddr: vip, protocol: 'TCP', vipPort: flows[0]!.vipPort, serviceId: 1 }],
-    selectors: [],
-    buckets: [{ serviceId: 1, hash: 'flow', slots: [...buckets.table] }],
+    selectors:
+      buckets === undefined ? [{ table: 'backend_select', serviceId: 1, slots: [...members] }] : [],
+    buckets:
+      buckets === undefined ? [] : [{ serviceId: 1, hash: 'flow', slots: [...buckets.table] }],
     backends: members.map((slot) => ({ serviceId: 1, slot, addr: backendAddr(slot), port: 8080 })),
     replyFrontends: [],
     routes: [
