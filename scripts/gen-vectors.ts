@@ -133,9 +133,12 @@ const switchState: SwitchState = {
   ],
   buckets: [
     {
+      // The third backend is terminating: it keeps its buckets' header-less flows, but
+      // connections opened with a first-packet header go to the others.
       serviceId: resilient.serviceId,
       hash: 'flow',
       slots: [0, 1, 2, 0, 1, 2, 0, 1].map((i) => resilientBackends[i]!.slot),
+      newSlots: [0, 1, 0, 0, 1, 1, 0, 1].map((i) => resilientBackends[i]!.slot),
     },
     {
       serviceId: stickyBuckets.serviceId,
@@ -268,11 +271,12 @@ function bmv2SelectorSlot(service: Service, tuple: FiveTuple): number {
  * selector key fields (the 5-tuple, or the client address for a client-hashed table)
  * & (size - 1); the bucket's entry is the slot.
  */
-function bucketSlot(service: Service, tuple: FiveTuple): number {
+function bucketSlot(service: Service, tuple: FiveTuple, opening = false): number {
   const table = switchState.buckets.find((t) => t.serviceId === service.serviceId);
   if (!table) throw new Error(`service ${service.serviceId} has no bucket table`);
   const key = selectorKeyBytes(table.hash === 'flow' ? 'backend_select' : 'affinity_select', tuple);
-  return table.slots[crc16Arc(key) & (table.slots.length - 1)]!;
+  const slots = opening ? (table.newSlots ?? table.slots) : table.slots;
+  return slots[crc16Arc(key) & (table.slots.length - 1)]!;
 }
 
 function backendAt(service: Service, slot: number): Backend {
@@ -496,15 +500,36 @@ function bucketDrafts(add: (draft: VectorDraft) => void): void {
       ...tcpSyn(CLIENT_POD, resilient.vipAddr, port, resilient.vipPort),
       talaria: firstPacketHeader(),
     });
-    const expected = bucketSlot(resilient, requestTuple(syn.spec));
+    const expected = bucketSlot(resilient, requestTuple(syn.spec), true);
     add({
       name: 'bucket-table-pod-first-packet',
       path: 'bucket-table',
       description:
         `A pod's first packet (header with flags 0) to a Service with a bucket table takes the ` +
-        `bucket's slot ${expected}; the switch writes the cookie.`,
+        `bucket's new_slot ${expected}; the switch writes the cookie.`,
       input: syn,
       expect: loadBalanced(syn.spec, resilient, expected),
+    });
+  }
+  {
+    // A bucket whose flows stay on the terminating backend: openings go elsewhere.
+    const terminating = resilientBackends[2]!.slot;
+    let port = 54000;
+    while (bucketSlot(resilient, tupleTo(resilient, CLIENT_POD, port)) !== terminating) port++;
+    const opening = bucketSlot(resilient, tupleTo(resilient, CLIENT_POD, port), true);
+    const syn = from(nodeA, {
+      ...tcpSyn(CLIENT_POD, resilient.vipAddr, port, resilient.vipPort),
+      talaria: firstPacketHeader(),
+    });
+    add({
+      name: 'bucket-table-opening-avoids-terminating',
+      path: 'bucket-table',
+      description:
+        `The bucket of this 5-tuple keeps slot ${terminating} (a terminating backend) for packets ` +
+        `without a header; a pod's first packet opens a connection, so it takes new_slot ` +
+        `${opening}.`,
+      input: syn,
+      expect: loadBalanced(syn.spec, resilient, opening),
     });
   }
   {

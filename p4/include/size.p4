@@ -28,11 +28,12 @@
 #define SELECTOR_MAX_GROUP_SIZE 256
 #endif
 
-// Bucket table entries over all Services ((service_id, bucket) -> slot; the global
+// Bucket table entries over all Services ((service_id, bucket) -> two slots; the global
 // budget the controller shares out in power-of-two tables, read from the P4Info). On
-// Tofino 1, by estimate: a 48-bit exact key plus a 16-bit slot packs two entries per
-// 128-bit SRAM word, 2,048 per 1,024-word block, so 262,144 entries take 128 blocks
-// (about 150 with cuckoo headroom) of the 960 in 12 stages: about 15 % of the SRAM.
+// Tofino 1, by estimate: a 48-bit exact key plus two 16-bit slots (about 84 bits with
+// the entry's overhead) takes one 128-bit SRAM word, 1,024 entries per block, so 262,144
+// entries take 256 blocks (about 290 with cuckoo headroom) of the 960 in 12 stages:
+// about 30 % of the SRAM. -DBUCKETS_SIZE=131072 halves that.
 #ifndef BUCKETS_SIZE
 #define BUCKETS_SIZE 262144
 #endif

@@ -23,31 +23,54 @@ export const NO_MEMBER = -1;
  * The table of `size` buckets for `members` (distinct non-negative ids, any order),
  * keeping what it can of `previous` (ignored unless it has `size` entries). All buckets
  * are NO_MEMBER when there are no members.
+ *
+ * `frozen` members (terminating backends) keep the buckets they hold, up to the quota
+ * they would have as members, but are given none: their cookie-less flows stay, and no
+ * bucket moves to them. Without other members they are ordinary members.
  */
 export function assignBuckets(
   previous: readonly number[] | undefined,
   members: readonly number[],
   size: number,
+  frozen: readonly number[] = [],
 ): number[] {
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`bucket table size ${size}`);
-  const sorted = [...new Set(members)].sort((a, b) => a - b);
+  const frozenSet = new Set(frozen);
+  const all = [...new Set([...members, ...frozen])].sort((a, b) => a - b);
   const table = new Array<number>(size).fill(NO_MEMBER);
-  if (sorted.length === 0) return table;
+  if (all.length === 0) return table;
   const prior = previous?.length === size ? previous : undefined;
+  let takers = all.filter((m) => !frozenSet.has(m));
+  if (takers.length === 0) {
+    takers = all;
+    frozenSet.clear();
+  }
 
-  const held = new Map<number, number>(sorted.map((m) => [m, 0]));
+  const held = new Map<number, number>(all.map((m) => [m, 0]));
   if (prior !== undefined) {
     for (const owner of prior) {
       const count = held.get(owner);
       if (count !== undefined) held.set(owner, count + 1);
     }
   }
-  const base = Math.floor(size / sorted.length);
-  const extra = size % sorted.length;
-  const byHeld = [...sorted].sort((a, b) => held.get(b)! - held.get(a)! || a - b);
-  const quota = new Map<number, number>(byHeld.map((m, i) => [m, base + (i < extra ? 1 : 0)]));
+  const moreHeldFirst = (a: number, b: number): number => held.get(b)! - held.get(a)! || a - b;
+  const shares = (ids: readonly number[], total: number): Map<number, number> => {
+    const base = Math.floor(total / ids.length);
+    const extra = total % ids.length;
+    return new Map([...ids].sort(moreHeldFirst).map((m, i) => [m, base + (i < extra ? 1 : 0)]));
+  };
+  // Frozen members keep at most what they would get as members; the takers share the rest.
+  const quota = new Map<number, number>();
+  let frozenKept = 0;
+  for (const [member, share] of shares(all, size)) {
+    if (!frozenSet.has(member)) continue;
+    const keep = Math.min(share, held.get(member)!);
+    quota.set(member, keep);
+    frozenKept += keep;
+  }
+  for (const [member, share] of shares(takers, size - frozenKept)) quota.set(member, share);
 
-  const kept = new Map<number, number>(sorted.map((m) => [m, 0]));
+  const kept = new Map<number, number>(all.map((m) => [m, 0]));
   const free: number[] = [];
   for (let bucket = 0; bucket < size; bucket++) {
     const owner = prior?.[bucket];
@@ -61,12 +84,12 @@ export function assignBuckets(
   }
   let next = 0;
   for (const bucket of free) {
-    // Some member is below quota for as long as free buckets remain (quotas sum to size).
-    while (kept.get(sorted[next]!)! >= quota.get(sorted[next]!)!) next = (next + 1) % sorted.length;
-    const member = sorted[next]!;
+    // Some taker is below quota for as long as free buckets remain (quotas sum to size).
+    while (kept.get(takers[next]!)! >= quota.get(takers[next]!)!) next = (next + 1) % takers.length;
+    const member = takers[next]!;
     table[bucket] = member;
     kept.set(member, kept.get(member)! + 1);
-    next = (next + 1) % sorted.length;
+    next = (next + 1) % takers.length;
   }
   return table;
 }

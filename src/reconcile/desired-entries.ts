@@ -143,8 +143,10 @@ export function deriveFrontend(
 /**
  * The bucket_services and bucket_select entries of a Service with active backends, or none
  * when it has no active backend or no room in the switch's bucket budget (then the
- * selectors choose). Only active backends hold buckets: a terminating backend's buckets
- * go to the others at once, so it gets no new connection; with ClientIP affinity a new backend joins the table only `timeoutSeconds` after it was
+ * selectors choose). Each bucket has two slots: `slot` for packets without a header, where
+ * a terminating backend keeps the buckets it holds (but gets no new ones), and `newSlot`
+ * for in-cluster connection openings, the table without terminating backends; with
+ * ClientIP affinity a new backend joins the table only `timeoutSeconds` after it was
  * added, so no client moves on an addition before then (docs/reconcile.md, "Bucket
  * tables"). `joinAt`: when the next waiting backend joins.
  */
@@ -158,6 +160,15 @@ function bucketEntries(
   const context = derivation.buckets!;
   const hash: BucketHash = frontend.clientIpAffinity ? 'client' : 'flow';
   const previous = slots.buckets?.hash === hash ? slots.buckets.table : undefined;
+  const terminating: number[] = [];
+  if (previous !== undefined) {
+    const owners = new Set(previous);
+    for (const backend of frontend.backends) {
+      if (backend.family !== 4 || backend.state !== 'terminating') continue;
+      const slot = slots.slotOf(endpointKey(backend.ip, backend.port));
+      if (slot !== undefined && owners.has(slot)) terminating.push(slot);
+    }
+  }
   let active = activeSlots;
   let joinAt: number | undefined;
   const affinity = frontend.clientIpAffinity;
@@ -176,7 +187,11 @@ function bucketEntries(
   const wanted =
     active.length === 0
       ? 0
-      : wantedBucketCount(active.length, previous?.length ?? 0, context.sizing);
+      : wantedBucketCount(
+          active.length + terminating.length,
+          previous?.length ?? 0,
+          context.sizing,
+        );
   const size = wanted === 0 ? 0 : context.reserve(serviceId, wanted);
   if (size === 0) {
     context.release(serviceId);
@@ -185,13 +200,16 @@ function bucketEntries(
   }
   const prior =
     previous !== undefined && previous.length < size ? resizeBuckets(previous, size) : previous;
-  const table = assignBuckets(prior, active, size);
+  const table = assignBuckets(prior, active, size, terminating);
+  // What the table becomes when the terminating backends leave: openings go there now.
+  const opening = terminating.length === 0 ? table : assignBuckets(table, active, size);
   slots.buckets = { hash, table };
   const entries: SwitchEntry[] = table.map((slot, bucket) => ({
     kind: 'bucket',
     serviceId,
     bucket,
     slot,
+    newSlot: opening[bucket]!,
   }));
   entries.push({ kind: 'bucketService', serviceId, hash, size });
   return { entries, joinAt };

@@ -70,7 +70,7 @@ export const ACTION_PARAMS = {
   [ACTIONS.setTagKey]: { key: 32 },
   [ACTIONS.useFlowBuckets]: { mask: 16 },
   [ACTIONS.useClientBuckets]: { mask: 16 },
-  [ACTIONS.pickBucketSlot]: { slot: 16 },
+  [ACTIONS.pickBucketSlot]: { slot: 16, new_slot: 16 },
 } as const;
 
 /** Which selector a select table uses. */

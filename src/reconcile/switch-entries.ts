@@ -88,7 +88,10 @@ export type SwitchEntry =
       readonly kind: 'bucket';
       readonly serviceId: number;
       readonly bucket: number;
+      /** For packets without a header: a terminating backend keeps its buckets' flows. */
       readonly slot: number;
+      /** For packets opening an in-cluster connection: active backends only. */
+      readonly newSlot: number;
     };
 
 export type BucketHash = 'flow' | 'client';
@@ -149,7 +152,7 @@ export function entryValue(entry: SwitchEntry): string {
     case 'bucketService':
       return `${entry.hash}|${entry.size}`;
     case 'bucket':
-      return `${entry.slot}`;
+      return `${entry.slot}|${entry.newSlot}`;
   }
 }
 
@@ -255,7 +258,7 @@ function namedTableEntry(entry: SwitchEntry, withAction: boolean): NamedTableEnt
       return build(
         TABLES.bucketSelect,
         { service_id: entry.serviceId, bucket: entry.bucket },
-        action(ACTIONS.pickBucketSlot, { slot: entry.slot }),
+        action(ACTIONS.pickBucketSlot, { slot: entry.slot, new_slot: entry.newSlot }),
       );
     case 'member':
     case 'group':
@@ -490,10 +493,15 @@ export function heldEntryOf(named: NamedEntity): HeldEntry | undefined {
         serviceId: num(match.service_id),
         bucket: num(match.bucket),
         slot: 0,
+        newSlot: 0,
       } as const;
       const params = paramsOf(action, ACTIONS.pickBucketSlot);
       if (typeof params === 'string') return invalid(entry, params);
-      return held({ ...entry, slot: Number(big(params.slot)) });
+      return held({
+        ...entry,
+        slot: Number(big(params.slot)),
+        newSlot: Number(big(params.new_slot)),
+      });
     }
     default:
       return undefined;

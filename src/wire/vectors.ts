@@ -104,7 +104,7 @@ export const switchStateSchema = z
     /**
      * Bucket tables: bucket_services serviceId -> use_flow_buckets / use_client_buckets
      * (mask = slots.length - 1, a power of two), and bucket_select (serviceId, i) ->
-     * pick_bucket_slot(slots[i]) for every i.
+     * pick_bucket_slot(slots[i], newSlots[i]) for every i (newSlots: default slots).
      */
     buckets: z
       .array(
@@ -117,8 +117,13 @@ export const switchStateSchema = z
               .min(1)
               .max(65_536)
               .refine((s) => (s.length & (s.length - 1)) === 0, 'length must be a power of two'),
+            newSlots: z.array(uint(16)).optional(),
           })
-          .strict(),
+          .strict()
+          .refine((t) => t.newSlots === undefined || t.newSlots.length === t.slots.length, {
+            message: 'newSlots must have one slot per bucket',
+            path: ['newSlots'],
+          }),
       )
       .default([]),
     /** backends: (serviceId, slot) -> set_backend(addr, port). */

@@ -22,7 +22,8 @@ import { describeTier } from '../support/tiers.ts';
  * ways) reach a NodePort through the embedded switch, programmed by the real Reconciler.
  * Their packets never carry a cookie: each one takes its backend from the Service's
  * bucket table. 200 long-lived TCP connections live through a scale-up and a scale-down of
- * other backends: on the scale-down none may break; on the scale-up exactly the
+ * other backends, then the termination of one holding connections: on the scale-down and
+ * the termination none may break; on the scale-up exactly the
  * connections whose bucket went to a new backend break (the bucket path cannot keep them:
  * docs/reconcile.md, "Bucket tables"), predicted from the table read back and the pipeline's
  * hash. Run with TCP timestamps off in the client's namespace and on: the timestamp cookie
@@ -47,7 +48,10 @@ describeTier('kernel', 'clients outside the cluster through the bucket table', (
   let reconciler: Reconciler | undefined;
   let vip: string;
 
-  const desiredState = (active: readonly LabPod[]): DesiredState => {
+  const desiredState = (
+    active: readonly LabPod[],
+    terminating: readonly LabPod[] = [],
+  ): DesiredState => {
     const frontend: Frontend = {
       key: frontendKey(vip, 'TCP', NODE_PORT),
       ip: vip,
@@ -56,12 +60,12 @@ describeTier('kernel', 'clients outside the cluster through the bucket table', (
       port: NODE_PORT,
       kind: 'NodePort',
       service: { namespace: 'ext', name: 'echo', portName: 'tcp' },
-      backends: active.map((pod) => ({
+      backends: [...active, ...terminating].map((pod) => ({
         ip: pod.ip,
         port: BACKEND_PORT,
         family: 4,
         nodeName: 'host2',
-        state: 'active',
+        state: active.includes(pod) ? 'active' : 'terminating',
       })),
     };
     return {
@@ -89,8 +93,11 @@ describeTier('kernel', 'clients outside the cluster through the bucket table', (
     };
   };
 
-  const apply = async (active: readonly LabPod[]): Promise<SwitchReading> => {
-    const state = desiredState(active);
+  const apply = async (
+    active: readonly LabPod[],
+    terminating: readonly LabPod[] = [],
+  ): Promise<SwitchReading> => {
+    const state = desiredState(active, terminating);
     reconciler!.setDesiredState(state);
     await reconciler!.whenApplied();
     const reading = await readSwitch(switchAddress, 1n);
@@ -218,7 +225,7 @@ describeTier('kernel', 'clients outside the cluster through the bucket table', (
     { timestamps: 0, firstPort: 42_001 },
     { timestamps: 1, firstPort: 43_001 },
   ])(
-    'tcp_timestamps=$timestamps: 200 connections keep their backend through a scale-down of other backends; a scale-up breaks only those whose bucket moved',
+    'tcp_timestamps=$timestamps: 200 connections keep their backend through a scale-down of other backends and the termination of their own; a scale-up breaks only those whose bucket moved',
     async ({ timestamps, firstPort }) => {
       await lab.lab.exec(external, ['sysctl', '-qw', `net.ipv4.tcp_timestamps=${timestamps}`]);
       const [b1, b2, b3, b4] = backends as [LabPod, LabPod, LabPod, LabPod];
@@ -256,6 +263,18 @@ describeTier('kernel', 'clients outside the cluster through the bucket table', (
         const still = await establishedOnBackends(pool.ports);
         for (const port of pool.ports.filter((p) => !moved.includes(p)))
           expect(still.get(port), `client port ${port}`).toBe(before.get(port));
+
+        // b1 terminates: its buckets keep their header-less flows (only openings with a
+        // first-packet header go elsewhere), so its connections live on.
+        await apply([b2], [b1]);
+        const afterTerminating = await pool.round();
+        expect(afterTerminating.broken.map((b) => b.port).sort((a, b) => a - b)).toEqual(brokenUp);
+        const onTerminating = pool.ports.filter(
+          (p) => before.get(p) === b1.ip && !moved.includes(p),
+        );
+        expect(onTerminating.length).toBeGreaterThan(0);
+        const held = await establishedOnBackends(pool.ports);
+        for (const port of onTerminating) expect(held.get(port)).toBe(b1.ip);
       } finally {
         pool.close();
       }

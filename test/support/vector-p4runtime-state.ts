@@ -72,7 +72,10 @@ export async function writeVectorState(
         match: { service_id: t.serviceId, bucket },
         action: {
           kind: 'action',
-          action: { name: ingress('buckets.pick_bucket_slot'), params: { slot } },
+          action: {
+            name: ingress('buckets.pick_bucket_slot'),
+            params: { slot, new_slot: t.newSlots?.[bucket] ?? slot },
+          },
         },
       });
     }

@@ -104,6 +104,41 @@ describe('assignBuckets', () => {
     );
   });
 
+  it('lets a terminating (frozen) member keep its buckets and gives it none', () => {
+    fc.assert(
+      fc.property(histories, sizes, fc.nat(), fc.nat(), (history, size, pick, pick2) => {
+        const members = history.at(-1)!;
+        fc.pre(members.length >= 3);
+        const before = afterHistory(history, size);
+        const terminating = members[pick % members.length]!;
+        const others = members.filter((m) => m !== terminating);
+        // The member turns terminating: nothing moves.
+        const frozen = assignBuckets(before, others, size, [terminating]);
+        expect(frozen).toEqual(before);
+        // Another member leaves meanwhile: its buckets go to the others only.
+        const removed = others[pick2 % others.length]!;
+        const after = assignBuckets(
+          frozen,
+          others.filter((m) => m !== removed),
+          size,
+          [terminating],
+        );
+        expect(after.filter((o) => o === terminating).length).toBe(
+          frozen.filter((o) => o === terminating).length,
+        );
+        expect(after.filter((o, i) => o !== frozen[i] && frozen[i] !== removed)).toEqual([]);
+        expect(
+          assignBuckets(
+            [...after],
+            others.filter((m) => m !== removed),
+            size,
+            [terminating],
+          ),
+        ).toEqual(after);
+      }),
+    );
+  });
+
   it('keeps every flow’s owner when the table doubles, but for one bucket per member', () => {
     fc.assert(
       fc.property(histories, fc.constantFrom(64, 256, 1024), (history, size) => {

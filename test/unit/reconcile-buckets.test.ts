@@ -92,24 +92,35 @@ describe('bucket tables', () => {
     expect(touched.filter((k) => !k.startsWith('bucket|'))).toEqual(['backend|7|10']);
   });
 
-  it('moves only a terminating backend’s buckets, so it gets no new connection', () => {
+  it('lets a terminating backend keep its buckets’ flows; openings go to the others', () => {
     const budget = new BucketBudget(262_144);
     const slots = new ServiceSlots(16);
-    const before = bucketSlots(
-      derive(frontend(range(4).map((n) => backend(n))), slots, contextWith(budget)).entries,
-    );
-    const after = bucketSlots(
-      derive(
-        frontend([backend(1), backend(2, 'terminating'), backend(3), backend(4)]),
-        slots,
-        contextWith(budget),
-      ).entries,
-    );
+    const before = derive(
+      frontend(range(4).map((n) => backend(n))),
+      slots,
+      contextWith(budget),
+    ).entries;
+    const terminating = derive(
+      frontend([backend(1), backend(2, 'terminating'), backend(3), backend(4)]),
+      slots,
+      contextWith(budget),
+    ).entries;
     const terminatingSlot = 1;
-    expect(after.includes(terminatingSlot)).toBe(false);
-    expect(after.filter((slot, i) => slot !== before[i])).toHaveLength(
-      before.filter((slot) => slot === terminatingSlot).length,
+    // Packets without a header: nothing moves.
+    expect(bucketSlots(terminating)).toEqual(bucketSlots(before));
+    // Openings: only the terminating backend's buckets go elsewhere.
+    const opening = terminating.flatMap((e) => (e.kind === 'bucket' ? [e.newSlot] : []));
+    expect(opening.includes(terminatingSlot)).toBe(false);
+    expect(opening.filter((slot, i) => slot !== bucketSlots(before)[i])).toHaveLength(
+      bucketSlots(before).filter((slot) => slot === terminatingSlot).length,
     );
+    // When it leaves, header-less flows follow where openings already went.
+    const gone = derive(
+      frontend([backend(1), backend(3), backend(4)]),
+      slots,
+      contextWith(budget),
+    ).entries;
+    expect(bucketSlots(gone)).toEqual(opening);
   });
 
   it('uses the selectors when the switch has no room for the table', () => {

@@ -17,6 +17,8 @@ control BucketSelector(in headers_t hdr, inout local_metadata_t meta) {
     bit<16> flow_hash = 0;
     bit<16> client_hash = 0;
     bit<16> bucket = 0;
+    slot_t flow_slot = 0;
+    slot_t opening_slot = 0;
 
     // --- bucket_services: service_id -> which hash and the table size (mask = size - 1,
     // a power of two). A miss: the Service uses the action selectors.
@@ -42,11 +44,15 @@ control BucketSelector(in headers_t hdr, inout local_metadata_t meta) {
         size = FRONTENDS_SIZE;
     }
 
-    // --- bucket_select: (service, bucket) -> slot. A miss (a table being written) leaves
-    // slot_picked false: the Service's selector entry, if any, decides.
-    action pick_bucket_slot(slot_t slot) {
-        meta.slot = slot;
-        meta.slot_picked = true;
+    // --- bucket_select: (service, bucket) -> two slots. `slot` serves packets without a
+    // header (clients outside the cluster): the switch cannot tell their new flows from old
+    // ones, so a terminating backend keeps the bucket's flows. `new_slot` serves packets with
+    // a first-packet header, which open an in-cluster connection: never a terminating
+    // backend. A miss (a table being written) leaves slot_picked false: the Service's
+    // selector entry, if any, decides.
+    action pick_bucket_slot(slot_t slot, slot_t new_slot) {
+        flow_slot = slot;
+        opening_slot = new_slot;
     }
 
     table bucket_select {
@@ -65,7 +71,14 @@ control BucketSelector(in headers_t hdr, inout local_metadata_t meta) {
     apply {
         hasher.apply(hdr, meta, flow_hash, client_hash);
         if (bucket_services.apply().hit) {
-            bucket_select.apply();
+            if (bucket_select.apply().hit) {
+                if (hdr.talaria.isValid()) {
+                    meta.slot = opening_slot;
+                } else {
+                    meta.slot = flow_slot;
+                }
+                meta.slot_picked = true;
+            }
         }
     }
 }

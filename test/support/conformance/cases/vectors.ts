@@ -62,7 +62,10 @@ function stateBatches(build: EntityBuilder, state: SwitchState): Entity[][] {
       ...t.slots.map((slot, bucket) =>
         build.tableEntry(ingress('buckets.bucket_select'), {
           match: { service_id: { exact: t.serviceId }, bucket: { exact: bucket } },
-          action: { name: ingress('buckets.pick_bucket_slot'), params: { slot } },
+          action: {
+            name: ingress('buckets.pick_bucket_slot'),
+            params: { slot, new_slot: t.newSlots?.[bucket] ?? slot },
+          },
         }),
       ),
       build.tableEntry(ingress('buckets.bucket_services'), {
