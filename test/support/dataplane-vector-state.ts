@@ -61,7 +61,7 @@ export function programVectorState(dp: Dataplane, state: SwitchState): void {
         action: {
           kind: 'action',
           action: ingress('buckets.pick_bucket_slot'),
-          params: [BigInt(slot)],
+          params: [BigInt(slot), BigInt(t.newSlots?.[bucket] ?? slot)],
         },
       });
     }

@@ -340,6 +340,8 @@ export function defineReconcileSuite(
       const { reconciler } = reconcilerFor([target.address], {
         batchSize: 50,
         writeConcurrency: 1,
+        // Small bucket tables: 300 Services x 256 buckets would be 76,800 writes.
+        buckets: { minBuckets: 16, bucketsPerBackend: 4 },
       });
       const generation = reconciler.setDesiredState(large);
       await waitFor('the first batches to be acknowledged', () => writes(reconciler) >= 200);
@@ -386,7 +388,8 @@ export function defineReconcileSuite(
 
     it("keeps a removed backend's slot entry for the drain time, then deletes it", async () => {
       const target = await startTarget();
-      const { reconciler } = reconcilerFor([target.address], { drainMs: 500 });
+      // Long enough for the removal's pass (its bucket writes included) on a busy machine.
+      const { reconciler } = reconcilerFor([target.address], { drainMs: 2_000 });
       await reconciler.whenApplied(reconciler.setDesiredState(state));
       const frontend = syntheticFrontend(3, 3);
       const removed = withFrontend(state, { ...frontend, backends: frontend.backends.slice(1) });
