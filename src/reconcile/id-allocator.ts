@@ -50,8 +50,11 @@ export interface SlotHolder {
   readonly port: number;
   /** Set while the backend is gone from the service: the slot is kept until then. */
   drainingUntil: number | undefined;
-  /** When the slot was given to the backend (-Infinity: adopted from the switch). */
-  readonly since: number;
+  /**
+   * When the slot was given to the backend (-Infinity: adopted from the switch); for a
+   * ClientIP-affinity bucket table, when its wait to join the table started.
+   */
+  since: number;
 }
 
 export const endpointKey = (addr: string, port: number): string => `${addr}:${port}`;

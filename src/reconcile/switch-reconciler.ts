@@ -463,6 +463,14 @@ export class SwitchReconciler {
       if (this.ids.buckets.reserve(serviceId, adopted.table.length) !== adopted.table.length)
         continue;
       slots.buckets = adopted;
+      // A ClientIP backend not in the table was still waiting to join it: the wait starts
+      // again now (the restarted controller cannot know when it began), so the restart
+      // moves no client.
+      if (adopted.hash === 'client') {
+        const owners = new Set(adopted.table);
+        const now = this.settings.now();
+        for (const [slot, holder] of slots.entries()) if (!owners.has(slot)) holder.since = now;
+      }
     }
   }
 

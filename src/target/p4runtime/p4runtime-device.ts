@@ -110,7 +110,8 @@ export class P4RuntimeDevice {
     const entities: Entity[] = [];
     const outcomes = (request.entities ?? []).map((entity) =>
       outcomeOf(() => {
-        entities.push(...readEntity(state, entity));
+        // A loop, not push(...read): a table of 100,000s of entries exceeds the argument limit.
+        for (const read of readEntity(state, entity)) entities.push(read);
       }),
     );
     return { entities, outcomes };
