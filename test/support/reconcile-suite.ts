@@ -268,6 +268,26 @@ export function defineReconcileSuite(
       await expectServes(target, grown);
     });
 
+    it('keeps a ClientIP bucket table through an addition and a controller restart', async () => {
+      const target = await startTarget();
+      const first = reconcilerFor([target.address], { drainMs: 60_000 });
+      await first.reconciler.whenApplied(first.reconciler.setDesiredState(state));
+      // svc-0 has ClientIP affinity: a new backend waits timeoutSeconds to join its table.
+      const svc0 = state.frontends.get(syntheticFrontend(0, 3, { affinity: true }).key)!;
+      expect(svc0.clientIpAffinity).toBeDefined();
+      const extra = { ip: '10.200.0.9', port: 8080, family: 4 as const, state: 'active' as const };
+      const grown = withFrontend(state, { ...svc0, backends: [...svc0.backends, extra] });
+      await first.reconciler.whenApplied(first.reconciler.setDesiredState(grown));
+      expect(writes(first.reconciler, { table: TABLES.bucketSelect, op: 'MODIFY' })).toBe(0);
+      const before = readingLines(await readSwitch(target.address, 1n));
+      first.reconciler.close();
+
+      const second = reconcilerFor([target.address], { drainMs: 60_000 });
+      await second.reconciler.whenApplied(second.reconciler.setDesiredState(grown));
+      expect(writes(second.reconciler)).toBe(0);
+      expect(readingLines(await readSwitch(target.address, 1n))).toEqual(before);
+    });
+
     it('restores everything, with the same ids, after a switch restart', async () => {
       const target = await startTarget();
       const { reconciler } = reconcilerFor([target.address]);
