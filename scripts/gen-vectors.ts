@@ -94,6 +94,29 @@ const stickyBackends: readonly Backend[] = [
   { slot: 0x0105, addr: '10.244.2.30', port: 8443 },
   { slot: 0x0207, addr: '10.244.3.31', port: 8443 },
 ];
+/** A Service with a bucket table over the 5-tuple (docs/p4-pipeline.md, "Bucket tables"). */
+const resilient: Service = {
+  serviceId: 0x00020005,
+  vipAddr: '10.96.0.50',
+  protocol: 'TCP',
+  vipPort: 80,
+};
+const resilientBackends: readonly Backend[] = [
+  { slot: 0x0301, addr: '10.244.2.51', port: 8080 },
+  { slot: 0x0302, addr: '10.244.3.52', port: 8080 },
+  { slot: 0x0303, addr: '10.244.2.53', port: 8080 },
+];
+/** A ClientIP-affinity Service with a bucket table over the client address. */
+const stickyBuckets: Service = {
+  serviceId: 0x00020006,
+  vipAddr: '10.96.0.60',
+  protocol: 'TCP',
+  vipPort: 443,
+};
+const stickyBucketBackends: readonly Backend[] = [
+  { slot: 0x0401, addr: '10.244.2.61', port: 8443 },
+  { slot: 0x0402, addr: '10.244.3.62', port: 8443 },
+];
 /** A frontend whose Service has no ready endpoints: no selector entry. */
 const empty: Service = { serviceId: 1004, vipAddr: '10.96.0.40', protocol: 'TCP', vipPort: 80 };
 
@@ -104,12 +127,14 @@ const switchStateInput: SwitchStateInput = {
     previous: tagKeyHex(PREVIOUS_TAG_KEY),
   },
   agentPorts: [nodeA.port, nodeB.port, nodeC.port],
-  frontends: [web, dns, sticky, empty].map(({ vipAddr, protocol, vipPort, serviceId }) => ({
-    vipAddr,
-    protocol,
-    vipPort,
-    serviceId,
-  })),
+  frontends: [web, dns, sticky, empty, resilient, stickyBuckets].map(
+    ({ vipAddr, protocol, vipPort, serviceId }) => ({
+      vipAddr,
+      protocol,
+      vipPort,
+      serviceId,
+    }),
+  ),
   selectors: [
     { table: 'backend_select', serviceId: web.serviceId, slots: webBackends.map((b) => b.slot) },
     { table: 'backend_select', serviceId: dns.serviceId, slots: [dnsBackend.slot] },
@@ -119,17 +144,36 @@ const switchStateInput: SwitchStateInput = {
       slots: stickyBackends.map((b) => b.slot),
     },
   ],
+  buckets: [
+    {
+      // The third backend is terminating: it keeps its buckets' header-less flows, but
+      // connections opened with a first-packet header go to the others.
+      serviceId: resilient.serviceId,
+      hash: 'flow',
+      slots: [0, 1, 2, 0, 1, 2, 0, 1].map((i) => resilientBackends[i]!.slot),
+      newSlots: [0, 1, 0, 0, 1, 1, 0, 1].map((i) => resilientBackends[i]!.slot),
+    },
+    {
+      serviceId: stickyBuckets.serviceId,
+      hash: 'client',
+      slots: [0, 1, 1, 0].map((i) => stickyBucketBackends[i]!.slot),
+    },
+  ],
   backends: [
     ...webBackends.map((b) => ({ serviceId: web.serviceId, ...b })),
+    ...resilientBackends.map((b) => ({ serviceId: resilient.serviceId, ...b })),
+    ...stickyBucketBackends.map((b) => ({ serviceId: stickyBuckets.serviceId, ...b })),
     { serviceId: dns.serviceId, ...dnsBackend },
     ...stickyBackends.map((b) => ({ serviceId: sticky.serviceId, ...b })),
   ],
-  replyFrontends: [web, dns, sticky].map(({ serviceId, vipAddr, vipPort, protocol }) => ({
-    serviceId,
-    vipAddr,
-    vipPort,
-    protocol,
-  })),
+  replyFrontends: [web, dns, sticky, resilient, stickyBuckets].map(
+    ({ serviceId, vipAddr, vipPort, protocol }) => ({
+      serviceId,
+      vipAddr,
+      vipPort,
+      protocol,
+    }),
+  ),
   routes: [
     {
       prefix: '10.244.1.0/24',
@@ -235,6 +279,19 @@ function bmv2SelectorSlot(service: Service, tuple: FiveTuple): number {
   if (!selector) throw new Error(`service ${service.serviceId} has no selector`);
   const index = crc16Arc(selectorKeyBytes(selector.table, tuple)) % selector.slots.length;
   return selector.slots[index]!;
+}
+
+/**
+ * A packet without a cookie to a Service with a bucket table: bucket = crc16 of the
+ * selector key fields (the 5-tuple, or the client address for a client-hashed table)
+ * & (size - 1); the bucket's entry is the slot.
+ */
+function bucketSlot(service: Service, tuple: FiveTuple, opening = false): number {
+  const table = switchState.buckets.find((t) => t.serviceId === service.serviceId);
+  if (!table) throw new Error(`service ${service.serviceId} has no bucket table`);
+  const key = selectorKeyBytes(table.hash === 'flow' ? 'backend_select' : 'affinity_select', tuple);
+  const slots = opening ? (table.newSlots ?? table.slots) : table.slots;
+  return slots[crc16Arc(key) & (table.slots.length - 1)]!;
 }
 
 function backendAt(service: Service, slot: number): Backend {
@@ -433,9 +490,125 @@ function clientsPerAffinitySlot(service: Service): Map<number, string> {
   return found;
 }
 
+/** New connections to Services with bucket tables. */
+function bucketDrafts(add: (draft: VectorDraft) => void): void {
+  const tupleTo = (service: Service, clientAddr: string, clientPort: number): FiveTuple => ({
+    clientAddr,
+    vipAddr: service.vipAddr,
+    protocol: protocolNumber(service),
+    clientPort,
+    vipPort: service.vipPort,
+  });
+  // One external client port per slot of the 5-tuple table.
+  const ports = new Map<number, number>();
+  for (let port = 51000; ports.size < resilientBackends.length; port++) {
+    const slot = bucketSlot(resilient, tupleTo(resilient, EXTERNAL_CLIENT, port));
+    if (!ports.has(slot)) ports.set(slot, port);
+  }
+  for (const [slot, port] of ports) {
+    const syn = from(
+      router,
+      tcpSyn(EXTERNAL_CLIENT, resilient.vipAddr, port, resilient.vipPort, 57),
+    );
+    add({
+      name: `bucket-table-external-client-slot-${slot}`,
+      path: 'bucket-table',
+      description:
+        `A client outside the cluster (no header) opens a connection to a Service with a ` +
+        `bucket table: bucket = crc16(5-tuple) & 7 holds slot ${slot}; no selector is consulted.`,
+      input: syn,
+      expect: loadBalanced(syn.spec, resilient, slot),
+    });
+  }
+  {
+    const port = [...ports.values()][0]!;
+    const syn = from(nodeA, {
+      ...tcpSyn(CLIENT_POD, resilient.vipAddr, port, resilient.vipPort),
+      talaria: firstPacketHeader(),
+    });
+    const expected = bucketSlot(resilient, requestTuple(syn.spec), true);
+    add({
+      name: 'bucket-table-pod-first-packet',
+      path: 'bucket-table',
+      description:
+        `A pod's first packet (header with flags 0) to a Service with a bucket table takes the ` +
+        `bucket's new_slot ${expected}; the switch writes the cookie.`,
+      input: syn,
+      expect: loadBalanced(syn.spec, resilient, expected),
+    });
+  }
+  {
+    // A bucket whose flows stay on the terminating backend: openings go elsewhere.
+    const terminating = resilientBackends[2]!.slot;
+    let port = 54000;
+    while (bucketSlot(resilient, tupleTo(resilient, CLIENT_POD, port)) !== terminating) port++;
+    const opening = bucketSlot(resilient, tupleTo(resilient, CLIENT_POD, port), true);
+    const syn = from(nodeA, {
+      ...tcpSyn(CLIENT_POD, resilient.vipAddr, port, resilient.vipPort),
+      talaria: firstPacketHeader(),
+    });
+    add({
+      name: 'bucket-table-opening-avoids-terminating',
+      path: 'bucket-table',
+      description:
+        `The bucket of this 5-tuple keeps slot ${terminating} (a terminating backend) for packets ` +
+        `without a header; a pod's first packet opens a connection, so it takes new_slot ` +
+        `${opening}.`,
+      input: syn,
+      expect: loadBalanced(syn.spec, resilient, opening),
+    });
+  }
+  {
+    // A later packet with a cookie keeps its slot whatever the bucket says.
+    const bucketSays = resilientBackends[0]!.slot;
+    let port = 53000;
+    while (bucketSlot(resilient, tupleTo(resilient, CLIENT_POD, port)) !== bucketSays) port++;
+    const slot = resilientBackends[1]!.slot;
+    const data = from(nodeA, {
+      ...tcpData(CLIENT_POD, resilient.vipAddr, port, resilient.vipPort, HTTP_GET),
+      talaria: cookieFor(resilient, tupleTo(resilient, CLIENT_POD, port), slot),
+    });
+    add({
+      name: 'bucket-table-cookie-wins',
+      path: 'bucket-table',
+      description:
+        `A later packet with a cookie for slot ${slot} to a Service whose bucket table would ` +
+        `give slot ${bucketSays} for this 5-tuple: the cookie decides.`,
+      input: data,
+      expect: loadBalanced(data.spec, resilient, slot),
+    });
+  }
+  // The client-hashed table: one client, two connections, same slot; a second client elsewhere.
+  const clients = new Map<number, string>();
+  for (let host = 5; clients.size < stickyBucketBackends.length; host++) {
+    const clientAddr = `198.51.100.${host}`;
+    const slot = bucketSlot(stickyBuckets, tupleTo(stickyBuckets, clientAddr, 0));
+    if (!clients.has(slot)) clients.set(slot, clientAddr);
+  }
+  for (const [slot, clientAddr] of clients) {
+    for (const port of [52001, 52002]) {
+      const syn = from(
+        router,
+        tcpSyn(clientAddr, stickyBuckets.vipAddr, port, stickyBuckets.vipPort, 57),
+      );
+      add({
+        name: `bucket-table-client-${clientAddr.replace(/\./g, '-')}-port-${port}`,
+        path: 'bucket-table',
+        description:
+          `ClientIP affinity with a bucket table: bucket = crc16(client address) & 3 holds ` +
+          `slot ${slot} for ${clientAddr}, whatever the client port.`,
+        input: syn,
+        expect: loadBalanced(syn.spec, stickyBuckets, slot),
+      });
+    }
+  }
+}
+
 function drafts(): VectorDraft[] {
   const list: VectorDraft[] = [];
   const add = (draft: VectorDraft) => list.push(draft);
+
+  bucketDrafts(add);
 
   const webSlot1 = webBackends[0]!.slot;
   const webSlot2 = webBackends[1]!.slot;

@@ -33,6 +33,16 @@
 #define AGENT_PORTS_SIZE 512
 #endif
 
+// Bucket table entries over all Services ((service_id, bucket) -> two slots; the global
+// budget the controller shares out in power-of-two tables, read from the P4Info). On
+// Tofino 1, by estimate: a 48-bit exact key plus two 16-bit slots (about 84 bits with
+// the entry's overhead) takes one 128-bit SRAM word, 1,024 entries per block, so 262,144
+// entries take 256 blocks (about 290 with cuckoo headroom) of the 960 in 12 stages:
+// about 30 % of the SRAM. -DBUCKETS_SIZE=131072 halves that.
+#ifndef BUCKETS_SIZE
+#define BUCKETS_SIZE 262144
+#endif
+
 // Width of the selector hash; BMv2 uses its crc16 output as is.
 #define SELECTOR_HASH_WIDTH 16
 

@@ -10,6 +10,8 @@
 #include "../include/header.p4"
 #include "../include/control/validate.p4"
 #include "../include/control/tag.p4"
+#include "bucket_hash_tna.p4"
+#include "../include/control/bucket_select.p4"
 
 control TalariaIngress(inout headers_t hdr,
                        inout local_metadata_t meta,
@@ -23,6 +25,7 @@ control TalariaIngress(inout headers_t hdr,
     // of Tofino's stages (docs/p4-pipeline.md, "TNA differences").
     CookieTag() stamp_tag;
     CookieTag() previous_epoch_tag;
+    BucketSelector() buckets;
 
     // Helper actions are @hidden: the controller never names them, so P4Info leaves them out.
     @hidden action mark_drop(drop_reason_t reason) {
@@ -326,7 +329,11 @@ control TalariaIngress(inout headers_t hdr,
                         }
                     } else {
                         // New connection (or no agent on the client's host).
-                        affinity_select.apply();
+                        // Bucket table first; Services without one use the selectors.
+                        buckets.apply(hdr, meta);
+                        if (!meta.slot_picked) {
+                            affinity_select.apply();
+                        }
                         if (!meta.slot_picked) {
                             backend_select.apply();
                         }

@@ -12,6 +12,8 @@
 #include "../include/control/validate.p4"
 #include "../include/control/tag.p4"
 #include "bridge_v1model.p4"
+#include "bucket_hash_v1model.p4"
+#include "../include/control/bucket_select.p4"
 
 control TalariaIngress(inout headers_t hdr,
                        inout local_metadata_t meta,
@@ -22,6 +24,7 @@ control TalariaIngress(inout headers_t hdr,
     // it verifies: two instances, so a packet computes at most two tags.
     CookieTag() stamp_tag;
     CookieTag() previous_epoch_tag;
+    BucketSelector() buckets;
 
     // Helper actions are @hidden: the controller never names them, so P4Info leaves them out.
     @hidden action mark_drop(drop_reason_t reason) {
@@ -318,7 +321,11 @@ control TalariaIngress(inout headers_t hdr,
                         }
                     } else {
                         // New connection (or no agent on the client's host).
-                        affinity_select.apply();
+                        // Bucket table first; Services without one use the selectors.
+                        buckets.apply(hdr, meta);
+                        if (!meta.slot_picked) {
+                            affinity_select.apply();
+                        }
                         if (!meta.slot_picked) {
                             backend_select.apply();
                         }

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import type { ApiClient } from '../k8s/api-client.ts';
 import { DEFAULT_LEASE_TIMING } from '../k8s/leader-election.ts';
 import type { ModelConfig } from '../model/model-config.ts';
+import { DEFAULT_BUCKET_SIZING } from '../reconcile/bucket-sizing.ts';
+import { bucketSizingSchema } from '../reconcile/reconciler-options.ts';
 import { issuePath } from '../validation/zod-issue.ts';
 
 /**
@@ -109,6 +111,13 @@ export const controllerConfigSchema = z
     drainSeconds: z.number().int().min(0).max(86_400).default(120),
     /** Selector programming: action profile members and groups, or one-shot action sets. */
     selectorMode: z.enum(['groups', 'one-shot']).default('groups'),
+    /**
+     * Backend choice of packets without a cookie: per-Service bucket tables where the switch
+     * has room ('buckets'), or only the action selectors ('selector': targets without the
+     * table space). Bucket table sizes: docs/reconcile.md, "Bucket tables".
+     */
+    backendChoice: z.enum(['buckets', 'selector']).default('buckets'),
+    buckets: bucketSizingSchema.default(DEFAULT_BUCKET_SIZING),
     /** Push this pipeline where a switch runs another one (paths of p4c's outputs). */
     pipeline: z
       .object({ json: z.string().min(1), p4info: z.string().min(1) })

@@ -206,6 +206,8 @@ export class Controller {
         electionId: leadership.electionId,
         ...(this.options.pipeline ? { pipeline: this.options.pipeline } : {}),
         selectorMode: config.selectorMode,
+        backendChoice: config.backendChoice,
+        buckets: config.buckets,
         drainMs: config.drainSeconds * 1000,
         ...(this.options.tagKey === undefined ? {} : { tagKey: this.options.tagKey }),
       },

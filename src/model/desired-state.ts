@@ -59,6 +59,11 @@ export interface HostRoute {
   readonly switchName?: string;
   /** Switch port the node sits behind, and the MACs to use towards it. */
   readonly port: number;
+  /**
+   * What sits behind the port runs no agent (a router or clients outside the cluster):
+   * packets leave without the Talaria header. Absent: a node with the agent.
+   */
+  readonly external?: boolean;
   readonly hostMac: string;
   readonly switchMac: string;
 }

@@ -246,6 +246,11 @@ export class P4InfoIndex {
     return this.tables.get(name);
   }
 
+  /** The table, or undefined when the program has none of that name. */
+  findTable(name: string): TableInfo | undefined {
+    return this.tables.find(name);
+  }
+
   action(name: string): ActionInfo {
     return this.actions.get(name);
   }

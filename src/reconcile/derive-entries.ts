@@ -1,7 +1,14 @@
 import { ipv4ToNumber } from '../wire/addresses.ts';
 import type { Frontend, HostRoute, L4Protocol } from '../model/desired-state.ts';
+import { assignBuckets, resizeBuckets } from './bucket-assignment.ts';
+import { wantedBucketCount, type BucketSizing } from './bucket-sizing.ts';
 import { endpointKey, type ServiceSlots } from './id-allocator.ts';
-import { memberIdOfSlot, type Selector, type SwitchEntry } from './switch-entries.ts';
+import {
+  memberIdOfSlot,
+  type BucketHash,
+  type Selector,
+  type SwitchEntry,
+} from './switch-entries.ts';
 
 /**
  * The switch entries of one frontend or route: pure apart from the slot bookkeeping of
@@ -18,13 +25,25 @@ export interface DerivationContext {
   readonly now: number;
   /** The P4Info's max_group_size of each selector (0: no limit). */
   readonly maxGroupSize?: Readonly<Record<Selector, number>>;
+  /** Bucket tables (backendChoice 'buckets'); absent: every Service uses the selectors. */
+  readonly buckets?: BucketContext;
+}
+
+export interface BucketContext {
+  readonly sizing: BucketSizing;
+  /** The table size service `serviceId` gets when it wants `wanted` (0: no room, selectors). */
+  reserve(serviceId: number, wanted: number): number;
+  release(serviceId: number): void;
 }
 
 export type Derivation =
   | {
       readonly ok: true;
       readonly entries: readonly SwitchEntry[];
-      /** When the next draining slot of this service expires (re-derive then). */
+      /**
+       * When to derive this service again: the next draining slot expires, or a new
+       * backend's ClientIP affinity delay ends.
+       */
       readonly drainExpiry: number | undefined;
     }
   | { readonly ok: false; readonly reason: string };
@@ -53,7 +72,7 @@ export function deriveFrontend(
   const active: number[] = [];
   for (const backend of frontend.backends) {
     if (backend.family !== 4) continue;
-    const slot = slots.assign(backend.ip, backend.port);
+    const slot = slots.assign(backend.ip, backend.port, context.now);
     if (slot === undefined) {
       const draining = slots.entries().filter(([, h]) => h.drainingUntil !== undefined).length;
       return {
@@ -77,6 +96,17 @@ export function deriveFrontend(
   }
   active.sort((a, b) => a - b);
   const unique = active.filter((slot, i) => i === 0 || active[i - 1] !== slot);
+  if (context.buckets !== undefined) {
+    const buckets = bucketEntries(frontend, serviceId, slots, unique, context);
+    if (buckets.entries.length > 0) {
+      const next = Math.min(drainExpiry ?? Infinity, buckets.joinAt ?? Infinity);
+      return {
+        ok: true,
+        entries: [...entries, ...buckets.entries],
+        drainExpiry: next === Infinity ? undefined : next,
+      };
+    }
+  }
   const selector: Selector = frontend.clientIpAffinity ? 'affinity' : 'backend';
   const maxGroupSize = context.maxGroupSize?.[selector] ?? 0;
   if (maxGroupSize > 0 && unique.length > maxGroupSize) {
@@ -111,6 +141,81 @@ export function deriveFrontend(
 }
 
 /**
+ * The bucket_services and bucket_select entries of a Service with active backends, or none
+ * when it has no active backend or no room in the switch's bucket budget (then the
+ * selectors choose). Each bucket has two slots: `slot` for packets without a header, where
+ * a terminating backend keeps the buckets it holds (but gets no new ones), and `newSlot`
+ * for in-cluster connection openings, the table without terminating backends; with
+ * ClientIP affinity a new backend joins the table only `timeoutSeconds` after it was
+ * added, so no client moves on an addition before then (docs/reconcile.md, "Bucket
+ * tables"). `joinAt`: when the next waiting backend joins.
+ */
+function bucketEntries(
+  frontend: Frontend,
+  serviceId: number,
+  slots: ServiceSlots,
+  activeSlots: readonly number[],
+  derivation: DerivationContext,
+): { entries: SwitchEntry[]; joinAt: number | undefined } {
+  const context = derivation.buckets!;
+  const hash: BucketHash = frontend.clientIpAffinity ? 'client' : 'flow';
+  const previous = slots.buckets?.hash === hash ? slots.buckets.table : undefined;
+  const terminating: number[] = [];
+  if (previous !== undefined) {
+    const owners = new Set(previous);
+    for (const backend of frontend.backends) {
+      if (backend.family !== 4 || backend.state !== 'terminating') continue;
+      const slot = slots.slotOf(endpointKey(backend.ip, backend.port));
+      if (slot !== undefined && owners.has(slot)) terminating.push(slot);
+    }
+  }
+  let active = activeSlots;
+  let joinAt: number | undefined;
+  const affinity = frontend.clientIpAffinity;
+  if (affinity !== undefined && previous !== undefined) {
+    const owners = new Set(previous);
+    const delayMs = affinity.timeoutSeconds * 1000;
+    const joined = activeSlots.filter((slot) => {
+      const joins = slots.holder(slot)!.since + delayMs;
+      if (owners.has(slot) || joins <= derivation.now) return true;
+      joinAt = Math.min(joinAt ?? Infinity, joins);
+      return false;
+    });
+    if (joined.length > 0) active = joined;
+    else joinAt = undefined;
+  }
+  const wanted =
+    active.length === 0
+      ? 0
+      : wantedBucketCount(
+          active.length + terminating.length,
+          previous?.length ?? 0,
+          context.sizing,
+        );
+  const size = wanted === 0 ? 0 : context.reserve(serviceId, wanted);
+  if (size === 0) {
+    context.release(serviceId);
+    slots.buckets = undefined;
+    return { entries: [], joinAt: undefined };
+  }
+  const prior =
+    previous !== undefined && previous.length < size ? resizeBuckets(previous, size) : previous;
+  const table = assignBuckets(prior, active, size, terminating);
+  // What the table becomes when the terminating backends leave: openings go there now.
+  const opening = terminating.length === 0 ? table : assignBuckets(table, active, size);
+  slots.buckets = { hash, table };
+  const entries: SwitchEntry[] = table.map((slot, bucket) => ({
+    kind: 'bucket',
+    serviceId,
+    bucket,
+    slot,
+    newSlot: opening[bucket]!,
+  }));
+  entries.push({ kind: 'bucketService', serviceId, hash, size });
+  return { entries, joinAt };
+}
+
+/**
  * Whether switch `switchName` holds `route`: a switch forwards only to the nodes attached
  * to it; a route without a switch name (a single-switch state) goes to every switch.
  */
@@ -139,5 +244,6 @@ export function deriveRoute(route: HostRoute): SwitchEntry | string {
     port: route.port,
     smac: route.switchMac.toLowerCase(),
     dmac: route.hostMac.toLowerCase(),
+    ...(route.external === true ? { external: true } : {}),
   };
 }

@@ -1,4 +1,6 @@
 import { SLOT_LIMIT } from './p4-names.ts';
+import { BucketBudget } from './bucket-sizing.ts';
+import type { BucketHash } from './switch-entries.ts';
 
 /** Lowest-free allocation of integers in [min, max]: ids are reused smallest first. */
 export class LowestFreeIds {
@@ -48,6 +50,11 @@ export interface SlotHolder {
   readonly port: number;
   /** Set while the backend is gone from the service: the slot is kept until then. */
   drainingUntil: number | undefined;
+  /**
+   * When the slot was given to the backend (-Infinity: adopted from the switch); for a
+   * ClientIP-affinity bucket table, when its wait to join the table started.
+   */
+  since: number;
 }
 
 export const endpointKey = (addr: string, port: number): string => `${addr}:${port}`;
@@ -66,6 +73,11 @@ export class ServiceSlots {
   /** Every slot below the hint is in use. */
   private hint = 0;
   private readonly limit: number;
+  /**
+   * The service's bucket table (bucket -> slot) as last derived or adopted from the
+   * switch: the previous table the next assignment keeps what it can of.
+   */
+  buckets: { readonly hash: BucketHash; readonly table: readonly number[] } | undefined;
 
   constructor(readonly maxSlots: number) {
     this.limit = Math.min(maxSlots, SLOT_LIMIT);
@@ -92,8 +104,11 @@ export class ServiceSlots {
     return held;
   }
 
-  /** The slot of `addr:port`, a fresh one if it has none; undefined when none is free. */
-  assign(addr: string, port: number): number | undefined {
+  /**
+   * The slot of `addr:port`, a fresh one (given at `now`) if it has none; undefined when
+   * none is free.
+   */
+  assign(addr: string, port: number, now = 0): number | undefined {
     const endpoint = endpointKey(addr, port);
     const existing = this.byEndpoint.get(endpoint);
     if (existing !== undefined) {
@@ -103,7 +118,7 @@ export class ServiceSlots {
     while (this.hint < this.limit && this.holders[this.hint] !== undefined) this.hint++;
     if (this.hint >= this.limit) return undefined;
     const slot = this.hint++;
-    this.hold(slot, { endpoint, addr, port, drainingUntil: undefined });
+    this.hold(slot, { endpoint, addr, port, drainingUntil: undefined, since: now });
     this.byEndpoint.set(endpoint, slot);
     return slot;
   }
@@ -122,6 +137,7 @@ export class ServiceSlots {
       addr,
       port,
       drainingUntil: undefined,
+      since: -Infinity,
     });
     if (!duplicate) this.byEndpoint.set(endpoint, slot);
     return true;
@@ -159,8 +175,25 @@ export class IdAllocator {
   private readonly serviceIds = new LowestFreeIds(1, 0xffff_ffff);
   private readonly idOf = new Map<string, number>();
   private readonly slotsOf = new Map<number, ServiceSlots>();
+  /** The switch's bucket_select entries shared among the services' bucket tables. */
+  private bucketBudget = new BucketBudget(0);
 
   constructor(readonly maxSlotsPerService: number) {}
+
+  get buckets(): BucketBudget {
+    return this.bucketBudget;
+  }
+
+  /** Sets the switch's bucket_select size, keeping the tables the services have. */
+  setBucketCapacity(capacity: number): void {
+    if (capacity === this.bucketBudget.capacity) return;
+    this.bucketBudget = new BucketBudget(capacity);
+    for (const [serviceId, slots] of this.slotsOf) {
+      const size = slots.buckets?.table.length ?? 0;
+      if (size > 0 && this.bucketBudget.reserve(serviceId, size) !== size)
+        slots.buckets = undefined;
+    }
+  }
 
   /** Nothing allocated or adopted yet. */
   get isEmpty(): boolean {
@@ -212,6 +245,7 @@ export class IdAllocator {
     if (id === undefined) return;
     this.idOf.delete(frontendKey);
     this.slotsOf.delete(id);
+    this.bucketBudget.release(id);
     this.serviceIds.release(id);
   }
 }

@@ -16,6 +16,8 @@ export const TABLES = {
   l3Forward: `${CONTROL}.l3_forward`,
   tagKey: `${CONTROL}.tag_key`,
   agentPorts: `${CONTROL}.agent_ports`,
+  bucketServices: `${CONTROL}.buckets.bucket_services`,
+  bucketSelect: `${CONTROL}.buckets.bucket_select`,
 } as const;
 
 export const ACTIONS = {
@@ -26,6 +28,10 @@ export const ACTIONS = {
   forwardToHost: `${CONTROL}.forward_to_host`,
   setTagKeys: `${CONTROL}.set_tag_keys`,
   acceptTalaria: `${CONTROL}.accept_talaria`,
+  forwardToExternal: `${CONTROL}.forward_to_external`,
+  useFlowBuckets: `${CONTROL}.buckets.use_flow_buckets`,
+  useClientBuckets: `${CONTROL}.buckets.use_client_buckets`,
+  pickBucketSlot: `${CONTROL}.buckets.pick_bucket_slot`,
 } as const;
 
 export const ACTION_PROFILES = {
@@ -52,6 +58,8 @@ export const MATCH_FIELDS = {
   [TABLES.l3Forward]: { dst_addr: 32 },
   [TABLES.tagKey]: {},
   [TABLES.agentPorts]: { port: 9 },
+  [TABLES.bucketServices]: { service_id: 32 },
+  [TABLES.bucketSelect]: { service_id: 32, bucket: 16 },
 } as const;
 
 /** Action parameters by action, with their bitwidths. */
@@ -63,6 +71,10 @@ export const ACTION_PARAMS = {
   [ACTIONS.forwardToHost]: { port: 9, smac: 48, dmac: 48 },
   [ACTIONS.setTagKeys]: { epoch: 16, current_key: 64, previous_key: 64 },
   [ACTIONS.acceptTalaria]: {},
+  [ACTIONS.forwardToExternal]: { port: 9, smac: 48, dmac: 48 },
+  [ACTIONS.useFlowBuckets]: { mask: 16 },
+  [ACTIONS.useClientBuckets]: { mask: 16 },
+  [ACTIONS.pickBucketSlot]: { slot: 16, new_slot: 16 },
 } as const;
 
 /** Which selector a select table uses. */
@@ -70,6 +82,9 @@ export const SELECTOR_OF_TABLE = {
   [TABLES.backendSelect]: ACTION_PROFILES.backendSelector,
   [TABLES.affinitySelect]: ACTION_PROFILES.affinitySelector,
 } as const;
+
+/** Largest bucket table of one Service: the bucket is the low 16 bits of the hash. */
+export const MAX_BUCKETS_PER_SERVICE = 1 << 16;
 
 /** Largest slot number: slots are 16 bits in the Talaria header's cookie. */
 export const SLOT_LIMIT = 1 << 16;

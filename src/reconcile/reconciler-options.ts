@@ -3,10 +3,36 @@ import type { BackoffOptions } from '../base/backoff.ts';
 import { DEFAULT_BATCH_SIZE } from '../p4rt/client.ts';
 import { clientOptionsSchema, electionIdSchema } from '../p4rt/client-options.ts';
 import type { Pipeline } from '../p4rt/pipeline.ts';
-import { SLOT_LIMIT } from './p4-names.ts';
+import { DEFAULT_BUCKET_SIZING } from './bucket-sizing.ts';
+import { MAX_BUCKETS_PER_SERVICE, SLOT_LIMIT } from './p4-names.ts';
 import { describeFirstIssue } from '../validation/zod-issue.ts';
 
 /** One switch: how to reach it (P4Runtime client options) and the name it is reported by. */
+const powerOfTwo = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_BUCKETS_PER_SERVICE)
+  .refine((n) => (n & (n - 1)) === 0, 'must be a power of two');
+
+/** Bucket table sizes per Service (src/reconcile/bucket-sizing.ts). */
+export const bucketSizingSchema = z
+  .object({
+    minBuckets: powerOfTwo.default(DEFAULT_BUCKET_SIZING.minBuckets),
+    bucketsPerBackend: z
+      .number()
+      .int()
+      .min(1)
+      .max(4096)
+      .default(DEFAULT_BUCKET_SIZING.bucketsPerBackend),
+    maxBuckets: powerOfTwo.default(DEFAULT_BUCKET_SIZING.maxBuckets),
+  })
+  .strict()
+  .refine((s) => s.minBuckets <= s.maxBuckets, {
+    message: 'minBuckets must not exceed maxBuckets',
+    path: ['minBuckets'],
+  });
+
 const switchSchema = clientOptionsSchema.omit({ electionId: true, backoff: true }).extend({
   /** Name in status, logs and metric labels; default `address/deviceId`. */
   name: z.string().min(1).optional(),
@@ -34,6 +60,13 @@ export const reconcilerOptionsSchema = z
     pipeline: z.custom<Pipeline>((v) => typeof v === 'object' && v !== null).optional(),
     /** Selector programming: members and groups, or one-shot action sets in the entry. */
     selectorMode: z.enum(['groups', 'one-shot']).default('groups'),
+    /**
+     * How a packet without a cookie gets its backend: the Service's bucket table where the
+     * switch has room for one (flows move only as backends come and go), else the action
+     * selectors; 'selector' uses the selectors only (a target without table space).
+     */
+    backendChoice: z.enum(['buckets', 'selector']).default('buckets'),
+    buckets: bucketSizingSchema.default(DEFAULT_BUCKET_SIZING),
     /** How long a removed backend keeps its slot (and backends entry) for its connections. */
     drainMs: z.number().int().nonnegative().default(120_000),
     /** Slots per Service, at most 2^16 (the cookie's slot field). */

@@ -58,6 +58,7 @@ export class Reconciler {
         electionId: switchOptions.electionId ?? resolved.electionId,
         pipeline: resolved.pipeline,
         selectorMode: resolved.selectorMode,
+        bucketSizing: resolved.backendChoice === 'buckets' ? resolved.buckets : undefined,
         drainMs: resolved.drainMs,
         maxSlotsPerService: resolved.maxSlotsPerService,
         batchSize: resolved.batchSize,

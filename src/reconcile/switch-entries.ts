@@ -60,6 +60,8 @@ export type SwitchEntry =
       readonly port: number;
       readonly smac: string;
       readonly dmac: string;
+      /** forward_to_external (no agent behind the port: the header is removed). */
+      readonly external?: boolean;
     }
   | {
       readonly kind: 'tagKey';
@@ -67,7 +69,26 @@ export type SwitchEntry =
       readonly current: bigint;
       readonly previous: bigint;
     }
-  | { readonly kind: 'agentPort'; readonly port: number };
+  | { readonly kind: 'agentPort'; readonly port: number }
+  | {
+      readonly kind: 'bucketService';
+      readonly serviceId: number;
+      /** Which hash picks the bucket: the 5-tuple, or the client address (ClientIP). */
+      readonly hash: BucketHash;
+      /** Buckets in the Service's table, a power of two (the switch masks the hash). */
+      readonly size: number;
+    }
+  | {
+      readonly kind: 'bucket';
+      readonly serviceId: number;
+      readonly bucket: number;
+      /** For packets without a header: a terminating backend keeps its buckets' flows. */
+      readonly slot: number;
+      /** For packets opening an in-cluster connection: active backends only. */
+      readonly newSlot: number;
+    };
+
+export type BucketHash = 'flow' | 'client';
 
 export type EntryKind = SwitchEntry['kind'];
 
@@ -77,7 +98,7 @@ export type EntryKind = SwitchEntry['kind'];
  * objects per key): kind letter, then the natural key. Frontends `f<vip>:<port>/<proto>`,
  * replies `r<s>`, backends `b<s>.<slot>`, members `m<b|a><member>`, groups
  * `g<b|a><group>`, selector entries `s<b|a><s>`, routes `l<prefix>/<len>`, the tag key `t`,
- * agent-host ports `a<port>`.
+ * agent-host ports `a<port>`, bucket tables `u<s>`, buckets `k<s>.<bucket>`.
  */
 export function entryKey(entry: SwitchEntry): string {
   switch (entry.kind) {
@@ -99,6 +120,10 @@ export function entryKey(entry: SwitchEntry): string {
       return 't';
     case 'agentPort':
       return `a${entry.port}`;
+    case 'bucketService':
+      return `u${entry.serviceId}`;
+    case 'bucket':
+      return `k${entry.serviceId}.${entry.bucket}`;
   }
 }
 
@@ -128,7 +153,13 @@ export function sameEntry(a: SwitchEntry, b: SwitchEntry): boolean {
       return sameNumbers(a.target.slots, (b.target as typeof a.target).slots);
     }
     case 'route':
-      return b.kind === 'route' && a.port === b.port && a.smac === b.smac && a.dmac === b.dmac;
+      return (
+        b.kind === 'route' &&
+        a.port === b.port &&
+        a.smac === b.smac &&
+        a.dmac === b.dmac &&
+        (a.external === true) === (b.external === true)
+      );
     case 'tagKey':
       return (
         b.kind === 'tagKey' &&
@@ -138,6 +169,10 @@ export function sameEntry(a: SwitchEntry, b: SwitchEntry): boolean {
       );
     case 'agentPort':
       return b.kind === 'agentPort';
+    case 'bucketService':
+      return b.kind === 'bucketService' && a.hash === b.hash && a.size === b.size;
+    case 'bucket':
+      return b.kind === 'bucket' && a.slot === b.slot && a.newSlot === b.newSlot;
   }
 }
 

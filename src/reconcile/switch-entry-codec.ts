@@ -10,7 +10,7 @@ import type {
 import type { Entity } from '../p4rt/generated/p4/v1/Entity.ts';
 import { bytesToMac, ipv4ToNumber, macToNumber, numberToIpv4 } from '../wire/addresses.ts';
 import { ACTION_PROFILES, ACTIONS, TABLES } from './p4-names.ts';
-import type { Selector, SwitchEntry } from './switch-entries.ts';
+import type { BucketHash, Selector, SwitchEntry } from './switch-entries.ts';
 
 /**
  * The P4Runtime form of the reconciler's switch entries: the entity that installs or
@@ -86,7 +86,7 @@ function namedTableEntry(entry: SwitchEntry, withAction: boolean): NamedTableEnt
             prefixLen: entry.prefixLen,
           },
         },
-        action(ACTIONS.forwardToHost, {
+        action(entry.external === true ? ACTIONS.forwardToExternal : ACTIONS.forwardToHost, {
           port: entry.port,
           smac: macToNumber(entry.smac, 'route smac'),
           dmac: macToNumber(entry.dmac, 'route dmac'),
@@ -111,6 +111,20 @@ function namedTableEntry(entry: SwitchEntry, withAction: boolean): NamedTableEnt
       };
     case 'agentPort':
       return build(TABLES.agentPorts, { port: entry.port }, action(ACTIONS.acceptTalaria, {}));
+    case 'bucketService':
+      return build(
+        TABLES.bucketServices,
+        { service_id: entry.serviceId },
+        action(entry.hash === 'flow' ? ACTIONS.useFlowBuckets : ACTIONS.useClientBuckets, {
+          mask: entry.size - 1,
+        }),
+      );
+    case 'bucket':
+      return build(
+        TABLES.bucketSelect,
+        { service_id: entry.serviceId, bucket: entry.bucket },
+        action(ACTIONS.pickBucketSlot, { slot: entry.slot, new_slot: entry.newSlot }),
+      );
     case 'member':
     case 'group':
       return undefined;
@@ -159,6 +173,8 @@ export function readBackEntities(codec: EntityCodec, withGroups: boolean): Entit
     TABLES.affinitySelect,
     TABLES.l3Forward,
     TABLES.agentPorts,
+    // Absent from programs without bucket tables (backendChoice falls back to selectors).
+    ...[TABLES.bucketServices, TABLES.bucketSelect].filter((t) => codec.index.findTable(t)),
   ].map((table) => codec.readTable(table));
   entities.push(codec.readDefaultEntry(TABLES.tagKey));
   if (withGroups) {
@@ -310,10 +326,13 @@ export function readEntryOf(named: NamedEntity): ReadEntry | undefined {
         smac: '',
         dmac: '',
       } as const;
-      const params = paramsOf(action, ACTIONS.forwardToHost);
+      const external =
+        action?.kind === 'action' && action.action.name === ACTIONS.forwardToExternal;
+      const params = paramsOf(action, external ? ACTIONS.forwardToExternal : ACTIONS.forwardToHost);
       if (typeof params === 'string') return invalid(entry, params);
       return held({
         ...entry,
+        ...(external ? { external } : {}),
         port: Number(big(params.port)),
         smac: macOf(big(params.smac)),
         dmac: macOf(big(params.dmac)),
@@ -335,6 +354,39 @@ export function readEntryOf(named: NamedEntity): ReadEntry | undefined {
       const params = paramsOf(action, ACTIONS.acceptTalaria);
       if (typeof params === 'string') return invalid(entry, params);
       return held(entry);
+    }
+    case TABLES.bucketServices: {
+      const entry = { kind: 'bucketService', serviceId: num(match.service_id) } as const;
+      const name = action?.kind === 'action' ? action.action.name : undefined;
+      const hash: BucketHash | undefined =
+        name === ACTIONS.useFlowBuckets
+          ? 'flow'
+          : name === ACTIONS.useClientBuckets
+            ? 'client'
+            : undefined;
+      const params = paramsOf(action, name ?? ACTIONS.useFlowBuckets);
+      if (hash === undefined || typeof params === 'string')
+        return invalid({ ...entry, hash: 'flow', size: 0 }, `action ${name ?? 'missing'}`);
+      const size = Number(big(params.mask)) + 1;
+      // A mask that is not 2^k - 1 would leave buckets unreachable: rewrite it.
+      if ((size & (size - 1)) !== 0) return invalid({ ...entry, hash, size }, `mask ${size - 1}`);
+      return held({ ...entry, hash, size });
+    }
+    case TABLES.bucketSelect: {
+      const entry = {
+        kind: 'bucket',
+        serviceId: num(match.service_id),
+        bucket: num(match.bucket),
+        slot: 0,
+        newSlot: 0,
+      } as const;
+      const params = paramsOf(action, ACTIONS.pickBucketSlot);
+      if (typeof params === 'string') return invalid(entry, params);
+      return held({
+        ...entry,
+        slot: Number(big(params.slot)),
+        newSlot: Number(big(params.new_slot)),
+      });
     }
     default:
       return undefined;

@@ -22,12 +22,14 @@ import {
   isRouteOfSwitch,
   type SelectorMode,
 } from './derive-entries.ts';
+import { NO_MEMBER } from './bucket-assignment.ts';
+import type { BucketSizing } from './bucket-sizing.ts';
 import { EntryTable } from './entry-table.ts';
 import { IdAllocator } from './id-allocator.ts';
 import type { ReconcileMetrics } from './metrics.ts';
 import { ACTION_PROFILES, TABLES } from './p4-names.ts';
 import type { SwitchOptions } from './reconciler-options.ts';
-import type { Selector, SwitchEntry } from './switch-entries.ts';
+import type { BucketHash, Selector, SwitchEntry } from './switch-entries.ts';
 import {
   deleteEntityOf,
   entityOf,
@@ -45,6 +47,8 @@ export interface SwitchReconcilerSettings {
   readonly electionId: bigint;
   readonly pipeline: Pipeline | undefined;
   readonly selectorMode: SelectorMode;
+  /** Bucket tables where the switch has room (sizing), or the selectors only (undefined). */
+  readonly bucketSizing: BucketSizing | undefined;
   readonly drainMs: number;
   readonly maxSlotsPerService: number;
   readonly batchSize: number;
@@ -143,6 +147,10 @@ function tableLabel(entry: SwitchEntry): string {
       return TABLES.tagKey;
     case 'agentPort':
       return TABLES.agentPorts;
+    case 'bucketService':
+      return TABLES.bucketServices;
+    case 'bucket':
+      return TABLES.bucketSelect;
   }
 }
 
@@ -358,6 +366,8 @@ export class SwitchReconciler {
         backend: index.actionProfile(ACTION_PROFILES.backendSelector).maxGroupSize,
         affinity: index.actionProfile(ACTION_PROFILES.affinitySelector).maxGroupSize,
       };
+      // A pipeline without bucket tables: every Service uses the selectors.
+      this.ids.setBucketCapacity(index.findTable(TABLES.bucketSelect)?.size ?? 0);
     }
     await this.readBack();
     this.needsSync = false;
@@ -422,7 +432,48 @@ export class SwitchReconciler {
           previous: entry.previous,
         });
     }
+    this.adoptBuckets(holding, keyOfService);
     this.log('info', 'adopted ids from the switch', { services: keyOfService.size });
+  }
+
+  /**
+   * Takes over the bucket tables a switch holds, complete ones only (every bucket names a
+   * slot of the service), so the first assignment after a restart starts from them.
+   */
+  private adoptBuckets(
+    holding: readonly ReadEntry[],
+    keyOfService: ReadonlyMap<number, string>,
+  ): void {
+    const tables = new Map<number, { hash: BucketHash; table: number[] }>();
+    for (const { entry, invalid } of holding) {
+      if (entry.kind !== 'bucketService' || invalid !== undefined) continue;
+      if (!keyOfService.has(entry.serviceId)) continue;
+      tables.set(entry.serviceId, {
+        hash: entry.hash,
+        table: new Array<number>(entry.size).fill(NO_MEMBER),
+      });
+    }
+    for (const { entry, invalid } of holding) {
+      if (entry.kind !== 'bucket' || invalid !== undefined) continue;
+      const adopted = tables.get(entry.serviceId);
+      if (adopted !== undefined && entry.bucket < adopted.table.length)
+        adopted.table[entry.bucket] = entry.slot;
+    }
+    for (const [serviceId, adopted] of tables) {
+      const slots = this.ids.slots(serviceId);
+      if (adopted.table.some((slot) => slots.holder(slot) === undefined)) continue;
+      if (this.ids.buckets.reserve(serviceId, adopted.table.length) !== adopted.table.length)
+        continue;
+      slots.buckets = adopted;
+      // A ClientIP backend not in the table was still waiting to join it: the wait starts
+      // again now (the restarted controller cannot know when it began), so the restart
+      // moves no client.
+      if (adopted.hash === 'client') {
+        const owners = new Set(adopted.table);
+        const now = this.settings.now();
+        for (const [slot, holder] of slots.entries()) if (!owners.has(slot)) holder.since = now;
+      }
+    }
   }
 
   /** Brings the desired tables up to `state`, re-deriving only frontends that changed. */
@@ -432,6 +483,16 @@ export class SwitchReconciler {
       drainMs: this.settings.drainMs,
       now,
       maxGroupSize: this.maxGroupSize,
+      ...(this.settings.bucketSizing === undefined
+        ? {}
+        : {
+            buckets: {
+              sizing: this.settings.bucketSizing,
+              reserve: (serviceId: number, wanted: number) =>
+                this.ids.buckets.reserve(serviceId, wanted),
+              release: (serviceId: number) => this.ids.buckets.release(serviceId),
+            },
+          }),
     };
     let removedAny = false;
     for (const [key, frontend] of state.frontends) {

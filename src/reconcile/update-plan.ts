@@ -6,11 +6,11 @@ import { entryKey, sameEntry, type EntryKind, type SwitchEntry } from './switch-
  * that are written one after the other, each only once the previous one is acknowledged
  * (a device may apply the updates of one batch in any order):
  *
- *   make:  backends, reply_frontends, l3_forward, tag key -> selector members -> groups
- *          -> backend_select/affinity_select -> frontends
+ *   make:  backends, reply_frontends, l3_forward, tag key -> selector members -> groups,
+ *          bucket_select -> backend_select/affinity_select, bucket_services -> frontends
  *   break: the same in reverse, deletes only
  *
- * so a VIP entry only ever points at a selector entry that exists, which only points at
+ * so a VIP entry only ever points at a selector entry or a full bucket table that exists, which only points at
  * groups and members that exist, which only pick slots that have a backend; and nothing
  * is deleted while something still points at it.
  */
@@ -41,19 +41,21 @@ const MAKE_RANK: Record<EntryKind, number> = {
   agentPort: 0,
   member: 1,
   group: 2,
+  bucket: 2,
   select: 3,
+  bucketService: 3,
   frontend: 4,
 };
 
 const PHASE_NAMES = [
   'make: backends, replies, routes, tag key, agent ports',
   'make: selector members',
-  'make: selector groups',
-  'make: selector entries',
+  'make: selector groups, buckets',
+  'make: selector entries, bucket services',
   'make: frontends',
   'break: frontends',
-  'break: selector entries',
-  'break: selector groups',
+  'break: selector entries, bucket services',
+  'break: selector groups, buckets',
   'break: selector members',
   'break: backends, replies, routes, agent ports',
 ];

@@ -50,6 +50,7 @@ const l4Protocol = z.enum(['TCP', 'UDP']);
 
 export const PATHS = [
   'new-connection',
+  'bucket-table',
   'affinity',
   'cookie',
   'reply',
@@ -112,6 +113,31 @@ export const switchStateSchema = z
         })
         .strict(),
     ),
+    /**
+     * Bucket tables: bucket_services serviceId -> use_flow_buckets / use_client_buckets
+     * (mask = slots.length - 1, a power of two), and bucket_select (serviceId, i) ->
+     * pick_bucket_slot(slots[i], newSlots[i]) for every i (newSlots: default slots).
+     */
+    buckets: z
+      .array(
+        z
+          .object({
+            serviceId: uint(32).min(1),
+            hash: z.enum(['flow', 'client']),
+            slots: z
+              .array(uint(16))
+              .min(1)
+              .max(65_536)
+              .refine((s) => (s.length & (s.length - 1)) === 0, 'length must be a power of two'),
+            newSlots: z.array(uint(16)).optional(),
+          })
+          .strict()
+          .refine((t) => t.newSlots === undefined || t.newSlots.length === t.slots.length, {
+            message: 'newSlots must have one slot per bucket',
+            path: ['newSlots'],
+          }),
+      )
+      .default([]),
     /** backends: (serviceId, slot) -> set_backend(addr, port). */
     backends: z.array(
       z

@@ -62,6 +62,7 @@ describeTier('kernel', 'host fast path through the embedded P4 switch', () => {
         { table: 'backend_select', serviceId: 1001, slots: [1] },
         { table: 'backend_select', serviceId: 1002, slots: [2] },
       ],
+      buckets: [],
       backends: [
         { serviceId: 1001, slot: 1, addr: backend.ip, port: 8080 },
         { serviceId: 1002, slot: 2, addr: backend.ip, port: 5353 },

@@ -34,7 +34,8 @@ import { parsePacket } from '../../src/wire/packet.ts';
  * Service's backends change, open connections stay on the backend they started on and
  * new ones go only to the active backends. The embedded switch (`talaria switch`, AF_PACKET
  * ports) is programmed by the real Reconciler from DesiredState changes: a third backend
- * is added (its slot appears, the selector group grows), then an original one is marked
+ * is added (its slot appears, the selector group grows: the reconciler runs with
+ * backendChoice 'selector'), then an original one is marked
  * terminating (it leaves the group and keeps its slot). Which pod holds a connection is
  * read from the kernel (`ss` in each backend's namespace) and, for short connections, from
  * the backend flow map of the backends' host.
@@ -169,6 +170,8 @@ describeTier('kernel', 'backend churn through the reconciler and the embedded P4
       ),
       tagKey: TAG_KEY,
       drainMs: 600_000,
+      // This test follows the selector path (groups); bucket tables: e2e-external-client.
+      backendChoice: 'selector',
     });
     reconciler.start();
     await apply(['active', 'active']);

@@ -57,6 +57,33 @@ export function programVectorState(dp: Dataplane, state: SwitchState): void {
       action: { kind: 'group', groupId: s.serviceId },
     });
   }
+  for (const t of state.buckets) {
+    for (const [bucket, slot] of t.slots.entries()) {
+      dp.insertEntry(ingress('buckets.bucket_select'), {
+        match: [
+          { kind: 'exact', value: BigInt(t.serviceId) },
+          { kind: 'exact', value: BigInt(bucket) },
+        ],
+        priority: 0,
+        action: {
+          kind: 'action',
+          action: ingress('buckets.pick_bucket_slot'),
+          params: [BigInt(slot), BigInt(t.newSlots?.[bucket] ?? slot)],
+        },
+      });
+    }
+    dp.insertEntry(ingress('buckets.bucket_services'), {
+      match: [{ kind: 'exact', value: BigInt(t.serviceId) }],
+      priority: 0,
+      action: {
+        kind: 'action',
+        action: ingress(
+          t.hash === 'flow' ? 'buckets.use_flow_buckets' : 'buckets.use_client_buckets',
+        ),
+        params: [BigInt(t.slots.length - 1)],
+      },
+    });
+  }
   for (const b of state.backends) {
     dp.insertEntry(ingress('backends'), {
       match: [

@@ -16,7 +16,7 @@ import {
   type Frontend,
   type HostRoute,
 } from '../../src/model/desired-state.ts';
-import { ACTION_PROFILES, TABLES } from '../../src/reconcile/p4-names.ts';
+import { ACTION_PROFILES, ACTIONS, TABLES } from '../../src/reconcile/p4-names.ts';
 
 /**
  * Desired states of any size for reconciler tests and the benchmark, and an independent
@@ -118,6 +118,7 @@ export async function readSwitch(address: string, deviceId: bigint): Promise<Swi
       TABLES.backendSelect,
       TABLES.affinitySelect,
       TABLES.l3Forward,
+      ...[TABLES.bucketServices, TABLES.bucketSelect].filter((t) => codec.index.findTable(t)),
     ];
     const profiles = Object.values(ACTION_PROFILES);
     const decoded = (await client.read(tables.map((t) => codec.readTable(t)))).map((entity) =>
@@ -239,6 +240,13 @@ export function compareWithState(
     const extraSlots = slots.size - frontend.backends.length;
     if (extraSlots > 0 && !options.allowDraining)
       problems.push(`${frontend.key}: ${extraSlots} slot entries of no backend`);
+    const bucketProblem = checkBuckets(reading, frontend, serviceId, wantedSlots, slots);
+    if (bucketProblem !== undefined) {
+      if (bucketProblem !== '') problems.push(`${frontend.key}: ${bucketProblem}`);
+      if (selects.some((e) => Number(exact(e, 'service_id')) === serviceId))
+        problems.push(`${frontend.key}: selector entry beside a bucket table`);
+      continue;
+    }
     const table = frontend.clientIpAffinity ? TABLES.affinitySelect : TABLES.backendSelect;
     const select = selects.find((e) => Number(exact(e, 'service_id')) === serviceId);
     if (wantedSlots.length === 0) {
@@ -282,11 +290,52 @@ export function compareWithState(
     if (!usedServiceIds.has(Number(exact(entry, 'service_id'))))
       problems.push(`stray selector entry of service ${exact(entry, 'service_id')}`);
   }
+  for (const entry of [...byTable(TABLES.bucketServices), ...byTable(TABLES.bucketSelect)]) {
+    if (!usedServiceIds.has(Number(exact(entry, 'service_id'))))
+      problems.push(`stray ${entry.table} entry of service ${exact(entry, 'service_id')}`);
+  }
   const routes = byTable(TABLES.l3Forward);
   const wantedRoutes = state.routes.filter((r) => r.family === 4);
   if (routes.length !== wantedRoutes.length)
     problems.push(`${routes.length} routes, expected ${wantedRoutes.length}`);
   return { problems, serviceIds };
+}
+
+/**
+ * The bucket table of a service, if it has one (undefined: none): '' when it is complete
+ * (`size` buckets, a power of two), every active backend holds buckets and every bucket
+ * picks a slot of the frontend's backends; otherwise what is wrong.
+ */
+function checkBuckets(
+  reading: SwitchReading,
+  frontend: Frontend,
+  serviceId: number,
+  activeSlots: readonly number[],
+  slots: ReadonlyMap<string, number>,
+): string | undefined {
+  const service = reading.entries.find(
+    (e) => e.table === TABLES.bucketServices && Number(exact(e, 'service_id')) === serviceId,
+  );
+  const buckets = reading.entries.filter(
+    (e) => e.table === TABLES.bucketSelect && Number(exact(e, 'service_id')) === serviceId,
+  );
+  if (service === undefined)
+    return buckets.length > 0 ? 'bucket entries without a service entry' : undefined;
+  const action = service.action?.kind === 'action' ? service.action.action.name : '';
+  const wantedAction = frontend.clientIpAffinity
+    ? ACTIONS.useClientBuckets
+    : ACTIONS.useFlowBuckets;
+  if (action !== wantedAction) return `bucket service action ${action}, expected ${wantedAction}`;
+  const size = Number(param(service, 'mask')) + 1;
+  if ((size & (size - 1)) !== 0) return `bucket mask ${size - 1}`;
+  if (buckets.length !== size) return `${buckets.length} bucket entries for a table of ${size}`;
+  const picked = new Set(buckets.map((e) => Number(param(e, 'slot'))));
+  const backendSlots = new Set(slots.values());
+  for (const slot of picked)
+    if (!backendSlots.has(slot)) return `a bucket picks slot ${slot} of no backend`;
+  for (const slot of activeSlots)
+    if (!picked.has(slot)) return `active slot ${slot} holds no bucket`;
+  return '';
 }
 
 function frontendEntryOf(

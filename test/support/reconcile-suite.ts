@@ -184,7 +184,10 @@ export function defineReconcileSuite(
 
     it('converges from empty with one-shot selector programming', async () => {
       const target = await startTarget();
-      const { reconciler } = reconcilerFor([target.address], { selectorMode: 'one-shot' });
+      const { reconciler } = reconcilerFor([target.address], {
+        selectorMode: 'one-shot',
+        backendChoice: 'selector',
+      });
       await reconciler.whenApplied(reconciler.setDesiredState(state));
       await expectServes(target, state);
       const reading = await readSwitch(target.address, 1n);
@@ -262,8 +265,8 @@ export function defineReconcileSuite(
       expect(readingLines(await readSwitch(target.address, 1n))).toEqual(before);
       expect(await expectServes(target, rebuilt)).toEqual(idsBefore);
 
-      // One more backend for svc-1: only its slot entry, a member for the new slot and the
-      // group change are written.
+      // One more backend for svc-1: only its slot entry and the buckets of its 256-bucket
+      // table that the new backend takes (64) are written: the bucket tables were adopted.
       const svc1 = rebuilt.frontends.get(syntheticFrontend(1, 3).key)!;
       const extra = { ip: '10.200.0.1', port: 8080, family: 4 as const, state: 'active' as const };
       const grown = withFrontend(rebuilt, { ...svc1, backends: [...svc1.backends, extra] });
@@ -271,8 +274,29 @@ export function defineReconcileSuite(
       expect(writes(second.reconciler, { table: TABLES.backends })).toBe(1);
       expect(writes(second.reconciler, { table: TABLES.frontends })).toBe(0);
       expect(writes(second.reconciler, { op: 'DELETE' })).toBe(0);
-      expect(writes(second.reconciler)).toBeLessThanOrEqual(3);
+      expect(writes(second.reconciler, { table: TABLES.bucketSelect, op: 'MODIFY' })).toBe(64);
+      expect(writes(second.reconciler)).toBe(65);
       await expectServes(target, grown);
+    });
+
+    it('keeps a ClientIP bucket table through an addition and a controller restart', async () => {
+      const target = await startTarget();
+      const first = reconcilerFor([target.address], { drainMs: 60_000 });
+      await first.reconciler.whenApplied(first.reconciler.setDesiredState(state));
+      // svc-0 has ClientIP affinity: a new backend waits timeoutSeconds to join its table.
+      const svc0 = state.frontends.get(syntheticFrontend(0, 3, { affinity: true }).key)!;
+      expect(svc0.clientIpAffinity).toBeDefined();
+      const extra = { ip: '10.200.0.9', port: 8080, family: 4 as const, state: 'active' as const };
+      const grown = withFrontend(state, { ...svc0, backends: [...svc0.backends, extra] });
+      await first.reconciler.whenApplied(first.reconciler.setDesiredState(grown));
+      expect(writes(first.reconciler, { table: TABLES.bucketSelect, op: 'MODIFY' })).toBe(0);
+      const before = readingLines(await readSwitch(target.address, 1n));
+      first.reconciler.close();
+
+      const second = reconcilerFor([target.address], { drainMs: 60_000 });
+      await second.reconciler.whenApplied(second.reconciler.setDesiredState(grown));
+      expect(writes(second.reconciler)).toBe(0);
+      expect(readingLines(await readSwitch(target.address, 1n))).toEqual(before);
     });
 
     it('restores everything, with the same ids, after a switch restart', async () => {
@@ -390,6 +414,8 @@ export function defineReconcileSuite(
       const { reconciler } = reconcilerFor([target.address], {
         batchSize: 50,
         writeConcurrency: 1,
+        // Small bucket tables: 300 Services x 256 buckets would be 76,800 writes.
+        buckets: { minBuckets: 16, bucketsPerBackend: 4 },
       });
       const generation = reconciler.setDesiredState(large);
       await waitFor('the first batches to be acknowledged', () => writes(reconciler) >= 200);
@@ -484,7 +510,7 @@ export function defineReconcileSuite(
 
     it("keeps a terminating backend's slot but takes it out of the selector", async () => {
       const target = await startTarget();
-      const { reconciler } = reconcilerFor([target.address]);
+      const { reconciler } = reconcilerFor([target.address], { backendChoice: 'selector' });
       await reconciler.whenApplied(reconciler.setDesiredState(state));
       const frontend = syntheticFrontend(3, 3);
       const terminating = withFrontend(state, {

@@ -72,6 +72,34 @@ export async function writeVectorState(
       },
     });
   }
+  for (const t of state.buckets) {
+    for (const [bucket, slot] of t.slots.entries()) {
+      entries.push({
+        table: ingress('buckets.bucket_select'),
+        match: { service_id: t.serviceId, bucket },
+        action: {
+          kind: 'action',
+          action: {
+            name: ingress('buckets.pick_bucket_slot'),
+            params: { slot, new_slot: t.newSlots?.[bucket] ?? slot },
+          },
+        },
+      });
+    }
+    entries.push({
+      table: ingress('buckets.bucket_services'),
+      match: { service_id: t.serviceId },
+      action: {
+        kind: 'action',
+        action: {
+          name: ingress(
+            t.hash === 'flow' ? 'buckets.use_flow_buckets' : 'buckets.use_client_buckets',
+          ),
+          params: { mask: t.slots.length - 1 },
+        },
+      },
+    });
+  }
   for (const b of state.backends) {
     entries.push({
       table: ingress('backends'),

@@ -117,6 +117,28 @@ describe('controller configuration', () => {
     });
   });
 
+  it('chooses bucket tables by default and validates their sizes', () => {
+    const config = parseControllerConfig(JSON.stringify(minimal), 'minimal.json');
+    expect(config.backendChoice).toBe('buckets');
+    expect(config.buckets).toEqual({ minBuckets: 256, bucketsPerBackend: 32, maxBuckets: 16384 });
+    expect(
+      issuesOf({
+        ...minimal,
+        backendChoice: 'maglev',
+        buckets: { minBuckets: 300, maxBuckets: 131072 },
+      }),
+    ).toMatchInlineSnapshot(`
+      [
+        "backendChoice: Invalid option: expected one of "buckets"|"selector"",
+        "buckets.minBuckets: must be a power of two",
+        "buckets.maxBuckets: Too big: expected number to be <=65536",
+      ]
+    `);
+    expect(issuesOf({ ...minimal, buckets: { minBuckets: 1024, maxBuckets: 512 } })).toEqual([
+      'buckets.minBuckets: minBuckets must not exceed maxBuckets',
+    ]);
+  });
+
   it('names the path and the problem of every mistake', () => {
     expect(
       issuesOf({

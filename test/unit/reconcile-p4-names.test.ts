@@ -48,6 +48,10 @@ describeWithP4Info('P4 names used by the reconciler', () => {
     expect(index.table(TABLES.replyFrontends).action(ACTIONS.setReplySource)).toBeDefined();
     expect(index.table(TABLES.backends).action(ACTIONS.setBackend)).toBeDefined();
     expect(index.table(TABLES.backendSelect).action(ACTIONS.pickSlot)).toBeDefined();
+    expect(index.table(TABLES.bucketServices).action(ACTIONS.useFlowBuckets)).toBeDefined();
+    expect(index.table(TABLES.bucketServices).action(ACTIONS.useClientBuckets)).toBeDefined();
+    expect(index.table(TABLES.bucketSelect).action(ACTIONS.pickBucketSlot)).toBeDefined();
+    expect(index.table(TABLES.l3Forward).action(ACTIONS.forwardToExternal)).toBeDefined();
     expect(index.table(TABLES.affinitySelect).action(ACTIONS.pickSlot)).toBeDefined();
     expect(index.table(TABLES.l3Forward).action(ACTIONS.forwardToHost)).toBeDefined();
     expect(index.table(TABLES.tagKey).action(ACTIONS.setTagKeys)).toBeDefined();

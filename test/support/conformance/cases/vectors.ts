@@ -64,6 +64,26 @@ function stateBatches(build: EntityBuilder, state: SwitchState): Entity[][] {
         action: { name: ingress('accept_talaria'), params: {} },
       }),
     ),
+    ...state.buckets.flatMap((t) => [
+      ...t.slots.map((slot, bucket) =>
+        build.tableEntry(ingress('buckets.bucket_select'), {
+          match: { service_id: { exact: t.serviceId }, bucket: { exact: bucket } },
+          action: {
+            name: ingress('buckets.pick_bucket_slot'),
+            params: { slot, new_slot: t.newSlots?.[bucket] ?? slot },
+          },
+        }),
+      ),
+      build.tableEntry(ingress('buckets.bucket_services'), {
+        match: { service_id: { exact: t.serviceId } },
+        action: {
+          name: ingress(
+            t.hash === 'flow' ? 'buckets.use_flow_buckets' : 'buckets.use_client_buckets',
+          ),
+          params: { mask: t.slots.length - 1 },
+        },
+      }),
+    ]),
     ...state.frontends.map((f) =>
       build.tableEntry(ingress('frontends'), {
         match: {
