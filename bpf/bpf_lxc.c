@@ -6,7 +6,7 @@
  *
  * - an IPv4 packet whose source address is not the pod behind this veth, or whose source MAC
  *   is not that pod's: dropped (HOST_DROP_SPOOFED_SOURCE) before anything else, so no pod
- *   gets a cookie stamped that another pod's flow left (docs/security-host.md);
+ *   gets a cookie stamped that another pod's flow left (docs/security.md);
  * - to an offloaded Service VIP: adds the Talaria header, with the connection's cookie when
  *   the client flow map has one and flags 0 on the first packet, and redirects it to the
  *   uplink with the uplink's and the switch's MACs; a flow gets a cookie only when this pod

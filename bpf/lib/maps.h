@@ -72,7 +72,7 @@ struct {
 
 /*
  * Local client pods that an egress NetworkPolicy selects (IPv4 -> 1): their Service
- * traffic keeps the kernel's path, where the policy is enforced (docs/security-host.md).
+ * traffic keeps the kernel's path, where the policy is enforced (docs/security.md).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -12,7 +12,7 @@ import { describeFirstIssue } from '../validation/zod-issue.ts';
  * the file take the fast path; everything else goes the kernel's way (kube-proxy), which is
  * the fallback (docs/host-path.md). `excludedClients` (optional) lists the IPv4 addresses of
  * client pods that egress NetworkPolicies select: their Service traffic keeps the kernel's
- * path too (docs/security-host.md).
+ * path too (docs/security.md).
  */
 
 const frontendSchema = z

@@ -6,7 +6,7 @@ import type { NotOffloaded } from './desired-state.ts';
 import type { ServiceModel } from './service-frontends.ts';
 
 /**
- * NetworkPolicy and the fast path (docs/security-host.md). Offloaded Service traffic goes
+ * NetworkPolicy and the fast path (docs/security.md). Offloaded Service traffic goes
  * between the pod's veth and the switch and never meets the hosts' netfilter, where
  * iptables-based CNIs enforce NetworkPolicy. So, unless the configuration says policies are
  * enforced on the fast path as well, a Service whose backends an ingress policy may select

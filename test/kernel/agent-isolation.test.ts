@@ -9,7 +9,7 @@ import { WireTap } from '../support/wire-tap.ts';
 
 /**
  * Attacks on the hosts' fast path from pods, in real namespaces with the real agents and TC
- * programs and the switch stand-in (docs/security-host.md): a pod that writes another pod's
+ * programs and the switch stand-in (docs/security.md): a pod that writes another pod's
  * source address to get that pod's cookie stamped on its packets (a forged Service reply, an
  * injection into a neighbour's connection), and a SYN flood against idle established
  * connections. Each attack is first shown to have something to hit (the victim's flow

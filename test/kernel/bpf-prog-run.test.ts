@@ -318,7 +318,7 @@ describeTier('kernel', 'host programs under BPF_PROG_TEST_RUN', () => {
   it('client: SYN opens a half-open flow, the reply fills its cookie, the ACK confirms it', async () => {
     const syn = { ipv4: { src: CLIENT, dst: VIP }, tcp: tcp(SYN) };
     expect((await run('fromPod', fromPod(syn))).counted).toEqual({ FWD_FIRST_PACKET: 1n });
-    const noCookie = { serviceId: 0, slot: 0, tag: 0 };
+    const noCookie = { serviceId: 0, slot: 0, keyEpoch: 0, tag: 0 };
     expect(await flowsOf('client-half')).toEqual([{ key: clientFlowKey, cookie: noCookie }]);
 
     const synAck = {

@@ -250,7 +250,7 @@ describeTier(
       expect(excluded.map(({ vector, why }) => `${vector.name}: ${why}`)).toMatchInlineSnapshot(`
         [
           "header-without-cookie-flag-is-a-new-connection: a first-packet header with cookie fields",
-          "cookie-reserved-bits-are-ignored-and-cleared: reserved fields set (hosts send zeros)",
+          "cookie-reserved-bits-are-ignored-and-cleared: reserved field set (hosts send zeros)",
           "pod-to-outside-with-header-strips-it: a request to no frontend: pod traffic not for a Service has no header",
           "pod-to-pod-with-header-keeps-it: a request to no frontend: pod traffic not for a Service has no header",
           "ipv4-options-routed-packet: not an unfragmented TCP/UDP packet without IPv4 options",
@@ -268,6 +268,7 @@ describeTier(
           "talaria-version-0: a header version 1 never has",
           "talaria-next-type-ipv6: a header version 1 never has",
           "reply-flag-without-cookie: flags 2 (hosts send 0, COOKIE or COOKIE|REPLY)",
+          "syn-with-cookie: a SYN with a cookie: hosts ask anew on every SYN",
           "cookie-to-a-destination-that-is-no-frontend: a request to no frontend: pod traffic not for a Service has no header",
         ]
       `);

@@ -200,7 +200,8 @@ describeTier('kernel', 'clients outside the cluster through the bucket table', (
     bridge = await bridgeToUnixSocket(socket);
     switchAddress = `127.0.0.1:${(bridge.address() as AddressInfo).port}`;
     reconciler = new Reconciler({
-      switches: [{ name: 'embedded', address: switchAddress, deviceId: 1n }],
+      // Only host 2 runs an agent: the switch takes a Talaria header from its port alone.
+      switches: [{ name: 'embedded', address: switchAddress, deviceId: 1n, agentPorts: [2] }],
       pipeline: await readPipelineFiles(
         join(BUILD_DIR, 'talaria.json'),
         join(BUILD_DIR, 'talaria.p4info.txtpb'),

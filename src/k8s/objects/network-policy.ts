@@ -5,7 +5,7 @@ import { namespacedMeta, nullishTo } from './meta.ts';
  * networking.k8s.io/v1 NetworkPolicy, as far as Talaria reads it: which pods it selects and
  * in which direction it restricts them. The rules themselves are never read: Talaria does
  * not enforce policies, it keeps the traffic they govern on the hosts' path, where the
- * cluster's CNI enforces them (docs/security-host.md).
+ * cluster's CNI enforces them (docs/security.md).
  */
 
 const labelValues = nullishTo(z.array(z.string()).max(1_000), []);
