@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadPipeline, type Dataplane } from '../src/target/index.ts';
+import { loadPipeline, type Dataplane } from '../src/softswitch/index.ts';
 import { hexToBytes, loadVectorFiles, type PacketVector } from '../src/wire/vectors.ts';
 import { programVectorState } from '../test/support/dataplane-vector-state.ts';
 

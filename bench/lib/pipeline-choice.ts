@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { loadPipeline } from '../../src/target/index.ts';
+import { loadPipeline } from '../../src/softswitch/index.ts';
 import { numberToIpv4 } from '../../src/wire/addresses.ts';
 import { buildPacket, parsePacket } from '../../src/wire/packet.ts';
 import type { SwitchState } from '../../src/wire/vectors.ts';

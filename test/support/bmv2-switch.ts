@@ -2,8 +2,8 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { promisify } from 'node:util';
-import { openAfPacketPorts } from '../../src/target/ports/af-packet-ports.ts';
-import type { Port } from '../../src/target/ports/port.ts';
+import { openAfPacketPorts } from '../../src/softswitch/ports/af-packet-ports.ts';
+import type { Port } from '../../src/softswitch/ports/port.ts';
 import { eventually } from './eventually.ts';
 import { commandExists, tiers } from './tiers.ts';
 

@@ -1,4 +1,4 @@
-import type { Dataplane } from '../../src/target/index.ts';
+import type { Dataplane } from '../../src/softswitch/index.ts';
 import { ipv4ToNumber, macToNumber } from '../../src/wire/addresses.ts';
 import { IP_PROTOCOL } from '../../src/wire/packet.ts';
 import type { SwitchState } from '../../src/wire/vectors.ts';

@@ -1,4 +1,4 @@
-import { hashAlgorithm } from '../../src/target/dataplane/hash-algorithms.ts';
+import { hashAlgorithm } from '../../src/softswitch/dataplane/hash-algorithms.ts';
 
 /** A connection's client-side 5-tuple, addresses as unsigned 32-bit numbers. */
 export interface Flow {

@@ -12,7 +12,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['wire'],
   ['p4rt', 'k8s'],
   ['model'],
-  ['reconcile', 'target', 'agent'],
+  ['reconcile', 'softswitch', 'agent'],
   ['controller'],
   ['cli'],
 ];

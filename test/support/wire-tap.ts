@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { afPacketRelayBinary } from '../../src/target/ports/af-packet-relay-build.ts';
+import { afPacketRelayBinary } from '../../src/softswitch/ports/af-packet-relay-build.ts';
 import { stopChild, type NetnsLab } from './netns.ts';
 
 /**

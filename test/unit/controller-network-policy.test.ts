@@ -12,8 +12,8 @@ import { ApiClient } from '../../src/k8s/api-client.ts';
 import { TestApiServer } from '../../src/k8s/testing/api-server.ts';
 import { networkPolicyObject } from '../../src/k8s/testing/object-builders.ts';
 import { pipelineOf } from '../../src/p4rt/pipeline.ts';
-import { loadPipeline } from '../../src/target/index.ts';
-import { startSwitch } from '../../src/target/p4runtime/software-switch.ts';
+import { loadPipeline } from '../../src/softswitch/index.ts';
+import { startSwitch } from '../../src/softswitch/p4runtime/software-switch.ts';
 import { talariaPipeline } from '../support/conformance/pipelines.ts';
 import { eventually } from '../support/eventually.ts';
 

@@ -13,8 +13,8 @@ import { P4InfoIndex } from '../../src/p4rt/p4info-index.ts';
 import { pipelineOf } from '../../src/p4rt/pipeline.ts';
 import { p4RuntimeService } from '../../src/p4rt/schema.ts';
 import type { SessionState } from '../../src/p4rt/stream-session.ts';
-import { loadPipeline } from '../../src/target/index.ts';
-import { startSwitch, type RunningSwitch } from '../../src/target/p4runtime/software-switch.ts';
+import { loadPipeline } from '../../src/softswitch/index.ts';
+import { startSwitch, type RunningSwitch } from '../../src/softswitch/p4runtime/software-switch.ts';
 import { fixturePipeline } from '../support/conformance/pipelines.ts';
 
 // The P4Runtime client over real gRPC against the embedded switch target (and, for TLS, a

@@ -4,8 +4,8 @@ import { insert, P4RuntimeClient } from '../../src/p4rt/client.ts';
 import { EntityCodec } from '../../src/p4rt/entity-codec.ts';
 import { P4InfoIndex } from '../../src/p4rt/p4info-index.ts';
 import { pipelineOf } from '../../src/p4rt/pipeline.ts';
-import { loadPipeline } from '../../src/target/index.ts';
-import { startSwitch, type RunningSwitch } from '../../src/target/p4runtime/software-switch.ts';
+import { loadPipeline } from '../../src/softswitch/index.ts';
+import { startSwitch, type RunningSwitch } from '../../src/softswitch/p4runtime/software-switch.ts';
 import { fixturePipeline } from '../support/conformance/pipelines.ts';
 
 // `talaria status` against the embedded switch over real gRPC, with the conformance

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.ts';
-import { loadPipeline } from '../../src/target/dataplane/load-pipeline.ts';
-import { startSwitch, type RunningSwitch } from '../../src/target/p4runtime/software-switch.ts';
+import { loadPipeline } from '../../src/softswitch/dataplane/load-pipeline.ts';
+import { startSwitch, type RunningSwitch } from '../../src/softswitch/p4runtime/software-switch.ts';
 import {
   codeName,
   failureOfCall,

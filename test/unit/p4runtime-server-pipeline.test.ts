@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Update } from '../../src/p4rt/generated/p4/v1/Update.ts';
-import { loadPipeline } from '../../src/target/dataplane/load-pipeline.ts';
-import { startSwitch, type RunningSwitch } from '../../src/target/p4runtime/software-switch.ts';
+import { loadPipeline } from '../../src/softswitch/dataplane/load-pipeline.ts';
+import { startSwitch, type RunningSwitch } from '../../src/softswitch/p4runtime/software-switch.ts';
 import { buildPacket } from '../../src/wire/packet.ts';
 import { uint128 } from '../support/conformance/context.ts';
 import { EntityBuilder, insert, modify } from '../support/conformance/entities.ts';

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { P4RuntimeClient } from '../../src/p4rt/client.ts';
-import { loadPipeline } from '../../src/target/dataplane/load-pipeline.ts';
-import { ServerTlsError } from '../../src/target/p4runtime/server-tls.ts';
-import { startSwitch, type RunningSwitch } from '../../src/target/p4runtime/software-switch.ts';
+import { loadPipeline } from '../../src/softswitch/dataplane/load-pipeline.ts';
+import { ServerTlsError } from '../../src/softswitch/p4runtime/server-tls.ts';
+import { startSwitch, type RunningSwitch } from '../../src/softswitch/p4runtime/software-switch.ts';
 import { makeTestCertificates, type TestCertificates } from '../support/test-certificates.ts';
 import { commandExists } from '../support/tiers.ts';
 

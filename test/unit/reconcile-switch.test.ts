@@ -1,5 +1,5 @@
-import { loadPipeline } from '../../src/target/index.ts';
-import { startSwitch } from '../../src/target/p4runtime/software-switch.ts';
+import { loadPipeline } from '../../src/softswitch/index.ts';
+import { startSwitch } from '../../src/softswitch/p4runtime/software-switch.ts';
 import { defineReconcileSuite } from '../support/reconcile-suite.ts';
 
 // The reconciler's scenarios (converge from empty and from a wrong state, controller and

@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { afPacketRelayBinary } from '../../src/target/ports/af-packet-relay-build.ts';
-import { MemoryPort } from '../../src/target/ports/memory-port.ts';
-import { portSpecsSchema } from '../../src/target/ports/port-spec.ts';
+import { afPacketRelayBinary } from '../../src/softswitch/ports/af-packet-relay-build.ts';
+import { MemoryPort } from '../../src/softswitch/ports/memory-port.ts';
+import { portSpecsSchema } from '../../src/softswitch/ports/port-spec.ts';
 
 describe('--port values', () => {
   it('parses N@mem and N@IFNAME', () => {

@@ -5,7 +5,7 @@ import {
   bigWriter,
   numberReader,
   numberWriter,
-} from '../../src/target/dataplane/bit-io.ts';
+} from '../../src/softswitch/dataplane/bit-io.ts';
 
 /** Reference: bit i of the buffer, MSB first. */
 function bitsOf(bytes: Uint8Array, from: number, width: number): bigint {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hashAlgorithm } from '../../src/target/dataplane/hash-algorithms.ts';
-import { DataplaneError, loadPipeline, type Dataplane } from '../../src/target/index.ts';
+import { hashAlgorithm } from '../../src/softswitch/dataplane/hash-algorithms.ts';
+import { DataplaneError, loadPipeline, type Dataplane } from '../../src/softswitch/index.ts';
 import { handwrittenProgram as program } from '../support/handwritten-pipeline.ts';
 
 const hex = (v: number | bigint) => ({ type: 'hexstr', value: `0x${v.toString(16)}` });

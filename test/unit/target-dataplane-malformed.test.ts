@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadPipeline, type DataplanePipeline } from '../../src/target/index.ts';
+import { loadPipeline, type DataplanePipeline } from '../../src/softswitch/index.ts';
 import { hexToBytes, loadVectorFiles } from '../../src/wire/vectors.ts';
 import { programVectorState } from '../support/dataplane-vector-state.ts';
 import { handwrittenProgram } from '../support/handwritten-pipeline.ts';

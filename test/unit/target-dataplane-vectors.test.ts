@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadPipeline } from '../../src/target/index.ts';
+import { loadPipeline } from '../../src/softswitch/index.ts';
 import { DROP_COUNTER_INDICES } from '../../src/wire/drop-reasons.ts';
 import { hexToBytes, loadVectorFiles } from '../../src/wire/vectors.ts';
 import { programVectorState } from '../support/dataplane-vector-state.ts';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hashAlgorithm } from '../../src/target/dataplane/hash-algorithms.ts';
-import { loadPipeline } from '../../src/target/index.ts';
+import { hashAlgorithm } from '../../src/softswitch/dataplane/hash-algorithms.ts';
+import { loadPipeline } from '../../src/softswitch/index.ts';
 
 /**
  * test/fixtures/p4/expressions.p4, compiled by p4c, run on the embedded data plane: every

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { hashAlgorithm } from '../../src/target/dataplane/hash-algorithms.ts';
-import { loadPipeline, type Dataplane } from '../../src/target/index.ts';
+import { hashAlgorithm } from '../../src/softswitch/dataplane/hash-algorithms.ts';
+import { loadPipeline, type Dataplane } from '../../src/softswitch/index.ts';
 
 /**
  * test/fixtures/p4/tables.p4, compiled by p4c, run on the embedded data plane: match kinds,

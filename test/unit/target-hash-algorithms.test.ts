@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hashAlgorithm } from '../../src/target/dataplane/hash-algorithms.ts';
-import { DataplaneError } from '../../src/target/dataplane/dataplane-error.ts';
+import { hashAlgorithm } from '../../src/softswitch/dataplane/hash-algorithms.ts';
+import { DataplaneError } from '../../src/softswitch/dataplane/dataplane-error.ts';
 
 const check = new TextEncoder().encode('123456789');
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { keyMap, type KeyValue } from '../../src/target/dataplane/key-map.ts';
+import { keyMap, type KeyValue } from '../../src/softswitch/dataplane/key-map.ts';
 
 /**
  * A field value of `width` bits: small values (so that keys repeat and deletes hit), the

@@ -9,7 +9,7 @@ import {
   type FieldMatch,
   type DataplanePipeline,
   type DataplaneTableInfo,
-} from '../../src/target/index.ts';
+} from '../../src/softswitch/index.ts';
 
 /**
  * Runs STF test scripts (the format of p4c's testdata/*.stf: `add`, `setdefault`, `packet`,

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { createLogger } from '../../base/logger.ts';
 import { readPipelineFiles } from '../../p4rt/pipeline.ts';
-import { loadPipeline } from '../../target/dataplane/load-pipeline.ts';
-import { readServerTlsFiles } from '../../target/p4runtime/server-tls.ts';
-import { startSwitch } from '../../target/p4runtime/software-switch.ts';
-import { portSpecsSchema } from '../../target/ports/port-spec.ts';
+import { loadPipeline } from '../../softswitch/dataplane/load-pipeline.ts';
+import { readServerTlsFiles } from '../../softswitch/p4runtime/server-tls.ts';
+import { startSwitch } from '../../softswitch/p4runtime/software-switch.ts';
+import { portSpecsSchema } from '../../softswitch/ports/port-spec.ts';
 import { defineCommand } from '../command.ts';
 
 const hostPort = /^(\[[0-9a-fA-F:]+\]|[^\s:]+):(\d{1,5})$/;

@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { TestApiServer } from '../../k8s/testing/api-server.ts';
 import { readPipelineFiles, type Pipeline } from '../../p4rt/pipeline.ts';
-import { loadPipeline } from '../../target/dataplane/load-pipeline.ts';
-import { startSwitch, type RunningSwitch } from '../../target/p4runtime/software-switch.ts';
+import { loadPipeline } from '../../softswitch/dataplane/load-pipeline.ts';
+import { startSwitch, type RunningSwitch } from '../../softswitch/p4runtime/software-switch.ts';
 import { ApiClient } from '../../k8s/api-client.ts';
 import { parseControllerConfig } from '../config.ts';
 import { Controller } from '../controller.ts';

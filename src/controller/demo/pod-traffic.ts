@@ -1,4 +1,4 @@
-import type { RunningSwitch } from '../../target/p4runtime/software-switch.ts';
+import type { RunningSwitch } from '../../softswitch/p4runtime/software-switch.ts';
 import { buildPacket, parsePacket } from '../../wire/packet.ts';
 import { cookieHeader, firstPacketHeader, type TalariaHeader } from '../../wire/talaria-header.ts';
 import { SAMPLE_NODES, SWITCH_MAC } from './sample-cluster.ts';

@@ -2,8 +2,8 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { openAfPacketPorts } from '../../../src/target/ports/af-packet-ports.ts';
-import type { Port } from '../../../src/target/ports/port.ts';
+import { openAfPacketPorts } from '../../../src/softswitch/ports/af-packet-ports.ts';
+import type { Port } from '../../../src/softswitch/ports/port.ts';
 import { P4RuntimeDriver } from '../p4runtime-driver.ts';
 import type { ConformanceTarget, OutputFrame } from './target.ts';
 

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
-import { loadPipeline } from '../../../src/target/dataplane/load-pipeline.ts';
-import { startSwitch } from '../../../src/target/p4runtime/software-switch.ts';
+import { loadPipeline } from '../../../src/softswitch/dataplane/load-pipeline.ts';
+import { startSwitch } from '../../../src/softswitch/p4runtime/software-switch.ts';
 import { eventually } from '../eventually.ts';
 import type { ConformanceTarget, OutputFrame } from './target.ts';
 

@@ -1,5 +1,5 @@
 /**
- * The control API of the embedded data plane: what the P4Runtime server (src/target/p4runtime)
+ * The control API of the embedded data plane: what the P4Runtime server (src/softswitch/p4runtime)
  * codes against. A `DataplanePipeline` is a loaded, validated BMv2 JSON (the file p4c's bmv2 backend
  * emits, v1model / simple_switch semantics) with a description of its P4Runtime-visible
  * objects; a `Dataplane` is one running instance of it with its own table, action profile,
