@@ -1,8 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import type { AddressInfo, Server } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BUILD_DIR } from '../../scripts/p4-build-record.ts';
 import {
@@ -14,10 +11,8 @@ import {
 import { readPipelineFiles } from '../../src/p4rt/pipeline.ts';
 import { TABLES } from '../../src/reconcile/p4-names.ts';
 import { Reconciler } from '../../src/reconcile/reconciler.ts';
-import { bridgeToUnixSocket } from '../support/bmv2-switch.ts';
 import {
   echo,
-  firstLine,
   startEchoClient,
   startEchoServer,
   type EchoReport,
@@ -41,7 +36,6 @@ import { parsePacket } from '../../src/wire/packet.ts';
  * the backend flow map of the backends' host.
  */
 
-const BIN = fileURLToPath(new URL('../../bin/talaria.js', import.meta.url));
 const TAG_KEY = 0x5eed_c0den;
 const VIP = '10.96.0.20';
 const BACKEND_PORT = 8080;
@@ -64,7 +58,6 @@ describeTier('kernel', 'backend churn through the reconciler and the embedded P4
   let lab: HostPathLab;
   let client: LabPod;
   let backends: LabPod[];
-  let bridge: Server | undefined;
   let switchAddress: string;
   let reconciler: Reconciler | undefined;
   let toBackendHost: WireTap | undefined;
@@ -145,23 +138,7 @@ describeTier('kernel', 'backend churn through the reconciler and the embedded P4
     client = await lab.addPod(h1, 'c1');
     backends = [await lab.addPod(h2, 'b1'), await lab.addPod(h2, 'b2'), await lab.addPod(h2, 'b3')];
 
-    const socket = join(lab.scratch, 'p4rt.sock');
-    const pipeline = lab.lab.spawn(lab.switchNetns, [
-      'node',
-      BIN,
-      'switch',
-      '--grpc',
-      `unix:${socket}`,
-      '--port',
-      '1@swp1',
-      '--port',
-      '2@swp2',
-    ]);
-    expect(await firstLine(pipeline, 'talaria switch', 60_000)).toMatch(/serving P4Runtime/);
-    expect(existsSync(socket)).toBe(true);
-    // grpc-js clients dial host:port: reach the namespace's Unix socket over loopback.
-    bridge = await bridgeToUnixSocket(socket);
-    switchAddress = `127.0.0.1:${(bridge.address() as AddressInfo).port}`;
+    ({ address: switchAddress } = await lab.startEmbeddedSwitch([1, 2]));
     reconciler = new Reconciler({
       switches: [{ name: 'embedded', address: switchAddress, deviceId: 1n, agentPorts: [1, 2] }],
       pipeline: await readPipelineFiles(
@@ -185,7 +162,6 @@ describeTier('kernel', 'backend churn through the reconciler and the embedded P4
   afterAll(async () => {
     await toBackendHost?.close();
     reconciler?.close();
-    await new Promise<void>((resolve) => (bridge ? bridge.close(() => resolve()) : resolve()));
     await lab?.cleanup();
   });
 

@@ -1,7 +1,4 @@
-import type { AddressInfo, Server } from 'node:net';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BUILD_DIR } from '../../scripts/p4-build-record.ts';
 import { frontendKey, type DesiredState, type Frontend } from '../../src/model/desired-state.ts';
@@ -9,9 +6,8 @@ import { readPipelineFiles } from '../../src/p4rt/pipeline.ts';
 import { TABLES } from '../../src/reconcile/p4-names.ts';
 import { Reconciler } from '../../src/reconcile/reconciler.ts';
 import { ipv4ToNumber, numberToIpv4 } from '../../src/wire/addresses.ts';
-import { bridgeToUnixSocket } from '../support/bmv2-switch.ts';
 import { ConnectionPool } from '../support/connection-pool.ts';
-import { firstLine, startEchoServer } from '../support/echo-traffic.ts';
+import { startEchoServer } from '../support/echo-traffic.ts';
 import { crc16FlowHash } from '../support/flow-hash.ts';
 import { HostPathLab, type LabPod } from '../support/host-path-lab.ts';
 import { compareWithState, readSwitch, type SwitchReading } from '../support/reconcile-fixtures.ts';
@@ -30,7 +26,6 @@ import { describeTier } from '../support/tiers.ts';
  * is not implemented (docs/wire-format.md), so both take the bucket path.
  */
 
-const BIN = fileURLToPath(new URL('../../bin/talaria.js', import.meta.url));
 const TAG_KEY = 0x0e7c_1e47n;
 const NODE_PORT = 30080;
 const BACKEND_PORT = 8080;
@@ -43,7 +38,6 @@ describeTier('kernel', 'clients outside the cluster through the bucket table', (
   let lab: HostPathLab;
   let external: string;
   let backends: LabPod[];
-  let bridge: Server | undefined;
   let switchAddress: string;
   let reconciler: Reconciler | undefined;
   let vip: string;
@@ -181,24 +175,7 @@ describeTier('kernel', 'clients outside the cluster through the bucket table', (
        ip neigh replace 198.18.0.1 lladdr ${SWITCH_PORT3_MAC} dev eth0 nud permanent`,
     );
 
-    const socket = join(lab.scratch, 'p4rt.sock');
-    const pipeline = lab.lab.spawn(lab.switchNetns, [
-      'node',
-      BIN,
-      'switch',
-      '--grpc',
-      `unix:${socket}`,
-      '--port',
-      '1@swp1',
-      '--port',
-      '2@swp2',
-      '--port',
-      '3@swp3',
-    ]);
-    expect(await firstLine(pipeline, 'talaria switch', 60_000)).toMatch(/serving P4Runtime/);
-    expect(existsSync(socket)).toBe(true);
-    bridge = await bridgeToUnixSocket(socket);
-    switchAddress = `127.0.0.1:${(bridge.address() as AddressInfo).port}`;
+    ({ address: switchAddress } = await lab.startEmbeddedSwitch([1, 2, 3]));
     reconciler = new Reconciler({
       // Only host 2 runs an agent: the switch takes a Talaria header from its port alone.
       switches: [{ name: 'embedded', address: switchAddress, deviceId: 1n, agentPorts: [2] }],
@@ -218,7 +195,6 @@ describeTier('kernel', 'clients outside the cluster through the bucket table', (
 
   afterAll(async () => {
     reconciler?.close();
-    await new Promise<void>((resolve) => (bridge ? bridge.close(() => resolve()) : resolve()));
     await lab?.cleanup();
   });
 

@@ -1,8 +1,5 @@
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { AddressInfo, Server } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BUILD_DIR } from '../../scripts/p4-build-record.ts';
@@ -14,15 +11,13 @@ import { parseP4InfoText } from '../../src/p4rt/text-format.ts';
 import { ipv4ToNumber } from '../../src/wire/addresses.ts';
 import { DROP_REASONS, type DropReason } from '../../src/wire/drop-reasons.ts';
 import { buildPacket, parsePacket, type PacketSpec } from '../../src/wire/packet.ts';
-import { computeTag } from '../../src/wire/tag.ts';
+import { computeTag, type TagInput } from '../../src/wire/tag.ts';
 import {
   firstPacketHeader,
   TalariaFlag,
   type TalariaHeader,
 } from '../../src/wire/talaria-header.ts';
 import { switchStateSchema, tagKeyHex, type SwitchStateInput } from '../../src/wire/vectors.ts';
-import { bridgeToUnixSocket } from '../support/bmv2-switch.ts';
-import { firstLine } from '../support/echo-traffic.ts';
 import { HostPathLab, type LabHost } from '../support/host-path-lab.ts';
 import { describeTier } from '../support/tiers.ts';
 import { writeVectorState } from '../support/vector-p4runtime-state.ts';
@@ -40,7 +35,6 @@ import { WireTap } from '../support/wire-tap.ts';
  * first.
  */
 
-const BIN = fileURLToPath(new URL('../../bin/talaria.js', import.meta.url));
 const INGRESS = 'TalariaIngress';
 const KEY_EPOCH = 3;
 const TAG_KEY = 0x6d1f_0c3a_94e2_57b8n;
@@ -71,21 +65,11 @@ const pipelineTarget: SwitchTarget = {
       tagKey: TAG_KEY,
       switchStandin: false,
     });
-    const socket = join(lab.scratch, 'p4rt.sock');
-    const pipeline: ChildProcess = lab.lab.spawn(lab.switchNetns, [
-      'node',
-      BIN,
-      'switch',
-      '--grpc',
-      `unix:${socket}`,
-      ...[1, 2, 3].flatMap((i) => ['--port', `${i}@swp${i}`]),
-    ]);
-    expect(await firstLine(pipeline, 'talaria switch', 60_000)).toMatch(/serving P4Runtime/);
-    const bridge: Server = await bridgeToUnixSocket(socket);
+    const { address } = await lab.startEmbeddedSwitch([1, 2, 3]);
     const p4info = parseP4InfoText(readFileSync(join(BUILD_DIR, 'talaria.p4info.txtpb'), 'utf8'));
     const codec = new EntityCodec(new P4InfoIndex(p4info));
     const client = new P4RuntimeClient({
-      address: `127.0.0.1:${(bridge.address() as AddressInfo).port}`,
+      address,
       deviceId: 1,
       electionId: 1,
     });
@@ -127,7 +111,6 @@ const pipelineTarget: SwitchTarget = {
       },
       async stop() {
         client.close();
-        await new Promise<void>((resolve) => bridge.close(() => resolve()));
         await lab.cleanup();
       },
     };
@@ -364,15 +347,8 @@ for (const target of [pipelineTarget, standinTarget]) {
   });
 }
 
-interface Tuple {
-  readonly clientAddr: string;
-  readonly vipAddr: string;
-  readonly clientPort: number;
-  readonly vipPort: number;
-  readonly protocol: number;
-  readonly serviceId: number;
-  readonly slot: number;
-}
+/** What a tag covers besides the key. */
+type Tuple = Omit<TagInput, 'key'>;
 
 /** The 19 data bytes after the key in the old tag: CRC-32(key ‖ data), big-endian fields. */
 function crc32TagData(t: Tuple): Buffer {

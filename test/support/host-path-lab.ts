@@ -1,11 +1,14 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { L4ProtocolName } from '../../src/agent/datapath-maps.ts';
 import { Datapath } from '../../src/agent/datapath.ts';
+import { bridgeToUnixSocket } from './bmv2-switch.ts';
 import { mountTempBpffs, type TempBpffs } from './bpffs.ts';
+import { firstLine } from './echo-traffic.ts';
 import { NetnsLab, stopChild } from './netns.ts';
 import { SwitchStandin, type StandinFrontend } from './switch-standin.ts';
 
@@ -149,6 +152,7 @@ export class RunningAgent {
 export class HostPathLab {
   readonly hosts: LabHost[] = [];
   readonly agents = new Map<LabHost, RunningAgent>();
+  private readonly bridges: Server[] = [];
 
   private constructor(
     readonly lab: NetnsLab,
@@ -375,8 +379,34 @@ export class HostPathLab {
     return agent;
   }
 
+  /**
+   * Starts the embedded switch (`talaria switch`) in the switch namespace, interface swp<N>
+   * as port N for each of `ports`, and returns the address its P4Runtime server answers on:
+   * it listens on a Unix socket in the namespace, and grpc-js clients dial host:port, so a
+   * loopback bridge carries them there.
+   */
+  async startEmbeddedSwitch(
+    ports: readonly number[],
+  ): Promise<{ readonly process: ChildProcess; readonly address: string }> {
+    const socket = join(this.scratch, 'p4rt.sock');
+    const process = this.lab.spawn(this.switchNetns, [
+      'node',
+      BIN,
+      'switch',
+      '--grpc',
+      `unix:${socket}`,
+      ...ports.flatMap((port) => ['--port', `${port}@swp${port}`]),
+    ]);
+    const line = await firstLine(process, 'talaria switch', 60_000);
+    if (!line.includes('serving P4Runtime')) throw new Error(`talaria switch: ${line}`);
+    const bridge = await bridgeToUnixSocket(socket);
+    this.bridges.push(bridge);
+    return { process, address: `127.0.0.1:${(bridge.address() as AddressInfo).port}` };
+  }
+
   /** Stops agents, removes namespaces (and with them links and hooks), pins and files. */
   async cleanup(): Promise<void> {
+    for (const bridge of this.bridges) await new Promise((resolve) => bridge.close(resolve));
     for (const agent of this.agents.values()) await agent.stop().catch(() => undefined);
     await this.lab.cleanup();
     await this.bpffs.remove();
