@@ -19,6 +19,7 @@ import {
 } from '../../src/wire/talaria-header.ts';
 import { switchStateSchema, tagKeyHex, type SwitchStateInput } from '../../src/wire/vectors.ts';
 import { HostPathLab, type LabHost } from '../support/host-path-lab.ts';
+import { eventually } from '../support/eventually.ts';
 import { describeTier } from '../support/tiers.ts';
 import { writeVectorState } from '../support/vector-p4runtime-state.ts';
 import { WireTap } from '../support/wire-tap.ts';
@@ -213,15 +214,15 @@ for (const target of [pipelineTarget, standinTarget]) {
         }),
       );
       const isProbe = (bytes: Buffer) => bytes.includes(Buffer.from(marker));
-      const deadline = Date.now() + 20_000;
-      while (
-        !tapOf(to)
-          .frames.slice(seen)
-          .some((f) => isProbe(f.bytes))
-      ) {
-        if (Date.now() > deadline) throw new Error(`probe ${marker} never reached host ${to}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      // The probe follows the frames through the switch: once it is out, so is what they caused.
+      await eventually(() => {
+        if (
+          !tapOf(to)
+            .frames.slice(seen)
+            .some((f) => isProbe(f.bytes))
+        )
+          throw new Error(`probe ${marker} has not reached host ${to}`);
+      }, 20_000);
       const received = tapOf(to)
         .frames.slice(seen)
         .map((f) => f.bytes);
