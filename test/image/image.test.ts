@@ -153,6 +153,8 @@ describeTier('image', 'the talaria image', () => {
             address: `127.0.0.1:${switchPort}`,
             deviceId: 1,
             mac: '02:00:0a:00:00:01',
+            // The switch container serves plaintext on loopback.
+            insecure: true,
           },
         ],
         nodes: { n1: { switch: 'tor1', port: 1, mac: '0c:42:a1:00:00:01' } },
