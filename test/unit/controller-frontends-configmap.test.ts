@@ -6,18 +6,17 @@ import {
   FrontendsConfigMap,
   offloadedFrontendsFile,
 } from '../../src/controller/frontends-configmap.ts';
-import { parseControllerConfig } from '../../src/controller/config.ts';
-import { Controller } from '../../src/controller/controller.ts';
-import { sampleCluster, sampleFabricConfig } from '../../src/controller/demo/sample-cluster.ts';
+import type { Controller } from '../../src/controller/controller.ts';
+import { sampleCluster } from '../../src/controller/demo/sample-cluster.ts';
 import { createLogger } from '../../src/base/logger.ts';
 import { ApiClient } from '../../src/k8s/api-client.ts';
 import { TestApiServer } from '../../src/k8s/testing/api-server.ts';
 import type { DesiredState, Frontend } from '../../src/model/desired-state.ts';
-import { pipelineOf } from '../../src/p4rt/pipeline.ts';
 import { loadPipeline } from '../../src/softswitch/index.ts';
 import { startSwitch } from '../../src/softswitch/p4runtime/software-switch.ts';
 import { talariaPipeline } from '../support/conformance/pipelines.ts';
 import { eventually } from '../support/eventually.ts';
+import { startSampleController } from '../support/sample-controller.ts';
 
 const frontend = (name: string, ip: string, port: number, family: 4 | 6 = 4): Frontend => ({
   key: `${ip}|TCP|${port}`,
@@ -141,27 +140,7 @@ const files = talariaPipeline();
       let controller: Controller | undefined;
       try {
         for (const object of sampleCluster()) server.apply(object);
-        const config = parseControllerConfig(
-          JSON.stringify({
-            ...sampleFabricConfig(device.address),
-            leaderElection: { namespace: 'talaria-system' },
-          }),
-          'test',
-        );
-        controller = await Controller.start({
-          client: new ApiClient(server.kubeConfig()),
-          config,
-          identity: 'replica-a',
-          logger: createLogger('replica-a', { level: 'error', trace: '' }),
-          pipeline: pipelineOf(files!.p4info, files!.json),
-          timing: {
-            leaseDurationMs: 1500,
-            renewDeadlineMs: 1000,
-            retryPeriodMs: 100,
-            coalesceMs: 10,
-          },
-          httpListen: false,
-        });
+        controller = await startSampleController(server, device.address, files!);
         const find = () =>
           server
             .list('ConfigMap')

@@ -1,21 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { parseFrontendsFile } from '../../src/agent/frontends-file.ts';
-import { parseControllerConfig } from '../../src/controller/config.ts';
-import { Controller } from '../../src/controller/controller.ts';
-import { sampleCluster, sampleFabricConfig } from '../../src/controller/demo/sample-cluster.ts';
+import type { Controller } from '../../src/controller/controller.ts';
+import { sampleCluster } from '../../src/controller/demo/sample-cluster.ts';
 import {
   FRONTENDS_CONFIGMAP,
   FRONTENDS_FILE_KEY,
 } from '../../src/controller/frontends-configmap.ts';
-import { createLogger } from '../../src/base/logger.ts';
-import { ApiClient } from '../../src/k8s/api-client.ts';
 import { TestApiServer } from '../../src/k8s/testing/api-server.ts';
 import { networkPolicyObject } from '../../src/k8s/testing/object-builders.ts';
-import { pipelineOf } from '../../src/p4rt/pipeline.ts';
 import { loadPipeline } from '../../src/softswitch/index.ts';
 import { startSwitch } from '../../src/softswitch/p4runtime/software-switch.ts';
 import { talariaPipeline } from '../support/conformance/pipelines.ts';
 import { eventually } from '../support/eventually.ts';
+import { startSampleController } from '../support/sample-controller.ts';
 
 /**
  * The controller, the test API server and the embedded switch: an ingress NetworkPolicy
@@ -48,26 +45,7 @@ const files = talariaPipeline();
             podSelector: { matchLabels: { app: 'kube-dns' } },
           }),
         );
-        controller = await Controller.start({
-          client: new ApiClient(server.kubeConfig()),
-          config: parseControllerConfig(
-            JSON.stringify({
-              ...sampleFabricConfig(device.address),
-              leaderElection: { namespace: 'talaria-system' },
-            }),
-            'test',
-          ),
-          identity: 'replica-a',
-          logger: createLogger('replica-a', { level: 'error', trace: '' }),
-          pipeline: pipelineOf(files!.p4info, files!.json),
-          timing: {
-            leaseDurationMs: 1500,
-            renewDeadlineMs: 1000,
-            retryPeriodMs: 100,
-            coalesceMs: 10,
-          },
-          httpListen: false,
-        });
+        controller = await startSampleController(server, device.address, files!);
         const published = () => {
           const map = server
             .list('ConfigMap')

@@ -1,23 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/base/logger.ts';
-import { parseControllerConfig } from '../../src/controller/config.ts';
-import { Controller } from '../../src/controller/controller.ts';
+import type { Controller } from '../../src/controller/controller.ts';
 import { sendPacket, type Connection } from '../../src/controller/demo/pod-traffic.ts';
 import {
   SAMPLE_NODES,
   sampleCluster,
-  sampleFabricConfig,
   SWITCH_MAC,
 } from '../../src/controller/demo/sample-cluster.ts';
-import { ApiClient } from '../../src/k8s/api-client.ts';
 import { TestApiServer } from '../../src/k8s/testing/api-server.ts';
-import { pipelineOf } from '../../src/p4rt/pipeline.ts';
 import { loadPipeline } from '../../src/softswitch/index.ts';
 import { startSwitch } from '../../src/softswitch/p4runtime/software-switch.ts';
 import { buildPacket } from '../../src/wire/packet.ts';
 import { firstPacketHeader } from '../../src/wire/talaria-header.ts';
 import { talariaPipeline } from '../support/conformance/pipelines.ts';
 import { eventually } from '../support/eventually.ts';
+import { startSampleController } from '../support/sample-controller.ts';
 
 // The leader's /metrics carries what the switch counted: per Service frontend (the direct
 // counter of its entry) and drops by reason, read over P4Runtime when scraped.
@@ -38,26 +34,7 @@ const files = talariaPipeline();
       let controller: Controller | undefined;
       try {
         for (const object of sampleCluster()) server.apply(object);
-        controller = await Controller.start({
-          client: new ApiClient(server.kubeConfig()),
-          config: parseControllerConfig(
-            JSON.stringify({
-              ...sampleFabricConfig(device.address),
-              leaderElection: { namespace: 'talaria-system' },
-            }),
-            'test',
-          ),
-          identity: 'replica-a',
-          logger: createLogger('replica-a', { level: 'error', trace: '' }),
-          pipeline: pipelineOf(files!.p4info, files!.json),
-          timing: {
-            leaseDurationMs: 1500,
-            renewDeadlineMs: 1000,
-            retryPeriodMs: 100,
-            coalesceMs: 10,
-          },
-          httpListen: '127.0.0.1:0',
-        });
+        controller = await startSampleController(server, device.address, files!, '127.0.0.1:0');
         const running = controller;
         await eventually(async () => {
           const reconciler = running.reconciler;
